@@ -1,0 +1,170 @@
+"""CQL2 filters (text and JSON) compiled to SQLite SQL over the catalog's item table.
+
+Parsing and validation are the ``cql2`` library's; this module turns its CQL2-JSON tree into a
+parameterised SQL expression. Properties are read from the stored item JSON with
+``json_extract``; ``id``, ``collection`` and ``datetime`` map to indexed columns, ``geometry`` to
+the stored WKB, tested exactly by shapely through functions the store registers
+(``zorka_s_<op>``).
+
+Supported: ``and or not``, ``= <> < <= > >=``, ``like``, ``between``, ``in``, ``isNull``,
+``s_intersects s_within s_contains s_disjoint s_equals s_overlaps s_touches s_crosses``, and
+``t_before t_after t_intersects t_equals`` on ``datetime`` against timestamps and intervals.
+Anything else raises :class:`FilterError` naming the operator.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import cql2
+from shapely.geometry import box, shape
+
+__all__ = ["SPATIAL_OPS", "CompiledFilter", "FilterError", "compile_filter"]
+
+#: The spatial operators the store implements as SQLite functions.
+SPATIAL_OPS = (
+    "s_intersects",
+    "s_within",
+    "s_contains",
+    "s_disjoint",
+    "s_equals",
+    "s_overlaps",
+    "s_touches",
+    "s_crosses",
+)
+_COMPARISONS = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_COLUMNS = {"id": "items.id", "collection": "items.collection"}
+
+
+class FilterError(ValueError):
+    """A filter that does not parse, or uses what the catalog cannot evaluate."""
+
+
+@dataclass(frozen=True)
+class CompiledFilter:
+    """A SQL boolean expression and its parameters."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+
+def compile_filter(filter_: str | dict[str, Any], lang: str | None = None) -> CompiledFilter:
+    """Parse a CQL2 filter (``lang`` ``cql2-text`` or ``cql2-json``; guessed from the type if
+    ``None``) and compile it to SQL. Parse errors keep the library's position marker."""
+    try:
+        if isinstance(filter_, dict) or lang == "cql2-json":
+            text = filter_ if isinstance(filter_, str) else json.dumps(filter_)
+            expr = cql2.parse_json(text)
+        else:
+            expr = cql2.parse_text(filter_)
+        expr.validate()
+    except (cql2.ParseError, cql2.ValidationError, ValueError) as error:
+        raise FilterError(f"invalid CQL2 filter: {error}") from None
+    params: list[Any] = []
+    sql = _compile(expr.to_json(), params)
+    return CompiledFilter(sql, tuple(params))
+
+
+def _timestamp(value: Any) -> float | None:
+    if isinstance(value, dict) and ("timestamp" in value or "date" in value):
+        text = value.get("timestamp") or value["date"]
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
+    return None
+
+
+def _operand(node: Any, params: list[Any]) -> str:
+    if isinstance(node, dict) and "property" in node:
+        name = node["property"]
+        if name in _COLUMNS:
+            return _COLUMNS[name]
+        if name == "datetime":
+            return "items.start_s"
+        if name in ("geometry", "footprint"):
+            return "items.geometry"
+        # A quoted JSON path label, so that names like "eo:cloud_cover" work.
+        params.append('$."' + str(name).replace('"', '\\"') + '"')
+        return "json_extract(items.properties, ?)"
+    stamp = _timestamp(node)
+    if stamp is not None:
+        params.append(stamp)
+        return "?"
+    if isinstance(node, dict) and "type" in node and "coordinates" in node:
+        params.append(shape(node).wkb)
+        return "?"
+    if isinstance(node, dict) and "bbox" in node:
+        params.append(box(*node["bbox"][:2], *node["bbox"][-2:]).wkb)
+        return "?"
+    if isinstance(node, bool):
+        params.append(1 if node else 0)
+        return "?"
+    if isinstance(node, str | int | float):
+        params.append(node)
+        return "?"
+    raise FilterError(f"unsupported CQL2 operand: {json.dumps(node)[:80]}")
+
+
+def _compile(node: Any, params: list[Any]) -> str:
+    if isinstance(node, bool):
+        return "1" if node else "0"
+    if not isinstance(node, dict) or "op" not in node:
+        raise FilterError(f"expected a CQL2 predicate, found {json.dumps(node)[:80]}")
+    op, args = node["op"], node.get("args", [])
+    if op in ("and", "or"):
+        return "(" + f" {op.upper()} ".join(_compile(a, params) for a in args) + ")"
+    if op == "not":
+        return f"(NOT {_compile(args[0], params)})"
+    if op in _COMPARISONS:
+        left = _operand(args[0], params)
+        right = _operand(args[1], params)
+        return f"({left} {_COMPARISONS[op]} {right})"
+    if op == "like":
+        left = _operand(args[0], params)
+        right = _operand(args[1], params)
+        # CQL2 LIKE is case-sensitive; SQLite's GLOB is, LIKE is not: use LIKE with the pragma
+        # off and '\\' as the escape, which the store sets.
+        return f"({left} LIKE {right} ESCAPE '\\')"
+    if op == "between":
+        value = _operand(args[0], params)
+        low = _operand(args[1], params)
+        high = _operand(args[2], params)
+        return f"({value} BETWEEN {low} AND {high})"
+    if op == "in":
+        value = _operand(args[0], params)
+        options = ", ".join(_operand(a, params) for a in args[1])
+        return f"({value} IN ({options}))"
+    if op == "isNull":
+        return f"({_operand(args[0], params)} IS NULL)"
+    if op in SPATIAL_OPS:
+        left = _operand(args[0], params)
+        right = _operand(args[1], params)
+        return f"zorka_{op}({left}, {right})"
+    if op in ("t_before", "t_after", "t_intersects", "t_equals"):
+        return _temporal(op, args, params)
+    raise FilterError(f"CQL2 operator {op!r} is not supported by the SQLite catalog")
+
+
+def _temporal(op: str, args: list[Any], params: list[Any]) -> str:
+    prop = args[0]
+    if not (isinstance(prop, dict) and prop.get("property") == "datetime"):
+        raise FilterError(f"{op} is supported on the datetime property only")
+    other = args[1]
+    if isinstance(other, dict) and "interval" in other:
+        start, end = (_timestamp(v) if v != ".." else None for v in other["interval"])
+    else:
+        start = end = _timestamp(other)
+    lo = float("-inf") if start is None else start
+    hi = float("inf") if end is None else end
+    if op == "t_before":
+        params.append(lo)
+        return "(items.end_s < ?)"
+    if op == "t_after":
+        params.append(hi)
+        return "(items.start_s > ?)"
+    if op == "t_equals":
+        params.extend([lo, hi])
+        return "(items.start_s = ? AND items.end_s = ?)"
+    params.extend([hi, lo])
+    return "(items.start_s <= ? AND items.end_s >= ?)"

@@ -1,0 +1,346 @@
+"""The embedded catalog store: STAC items in one SQLite file with an R*Tree spatial index.
+
+Items are stored whole (their JSON), with the columns searches need beside them: id,
+collection, start and end time (epoch seconds), footprint WKB and bounding box. The R*Tree gives
+candidate items by bounding box; shapely, registered as SQLite functions, makes the exact
+geometry test. Ingest is one transaction per call: if any item is bad, nothing is written.
+Re-ingesting an item (same collection and id) replaces it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.geometry import box, shape
+from shapely.geometry.base import BaseGeometry
+
+from zorka.catalog.filters import SPATIAL_OPS, FilterError, compile_filter
+
+__all__ = ["ItemError", "SQLiteCatalog", "SearchPage", "SearchQuery"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS collections (
+    id TEXT PRIMARY KEY,
+    content TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS items (
+    pk INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    start_s REAL NOT NULL,
+    end_s REAL NOT NULL,
+    geometry BLOB NOT NULL,
+    properties TEXT NOT NULL,
+    content TEXT NOT NULL,
+    UNIQUE (collection, id)
+);
+CREATE INDEX IF NOT EXISTS items_start ON items (start_s);
+CREATE INDEX IF NOT EXISTS items_id ON items (id);
+CREATE VIRTUAL TABLE IF NOT EXISTS items_rtree USING rtree (pk, minx, maxx, miny, maxy);
+"""
+
+_SORTABLE = {"id": "items.id", "collection": "items.collection", "datetime": "items.start_s"}
+
+
+class ItemError(ValueError):
+    """An item that cannot be stored; the message names the item and the field."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A STAC API item search. Every criterion is optional; all given must hold.
+
+    ``datetime`` is a STAC interval: one time, or ``start/end`` with ``..`` for open ends.
+    ``sortby`` is a list of ``(field, "asc" | "desc")``; fields are ``id``, ``collection``,
+    ``datetime`` or any property name. ``token`` is the ``next`` token of a previous page.
+    """
+
+    bbox: Sequence[float] | None = None
+    intersects: dict[str, Any] | None = None
+    datetime: str | None = None
+    ids: Sequence[str] | None = None
+    collections: Sequence[str] | None = None
+    filter: str | dict[str, Any] | None = None
+    filter_lang: str | None = None
+    sortby: Sequence[tuple[str, str]] = ()
+    limit: int = 10
+    token: str | None = None
+
+
+@dataclass
+class SearchPage:
+    """One page of results, the number matched in all, and the token of the next page."""
+
+    items: list[dict[str, Any]]
+    matched: int
+    next_token: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _epoch(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def parse_interval(value: str) -> tuple[float | None, float | None]:
+    """A STAC datetime parameter as epoch seconds ``(start, end)``; ``None`` for open ends."""
+    parts = value.split("/")
+    try:
+        if len(parts) == 1:
+            t = _epoch(parts[0])
+            return t, t
+        if len(parts) == 2:
+            start = None if parts[0] in ("", "..") else _epoch(parts[0])
+            end = None if parts[1] in ("", "..") else _epoch(parts[1])
+            if start is not None and end is not None and start > end:
+                raise ValueError("start is after end")
+            return start, end
+    except ValueError as error:
+        raise FilterError(f"invalid datetime {value!r}: {error}") from None
+    raise FilterError(f"invalid datetime {value!r}: expected a time or start/end")
+
+
+def _spatial(op: str) -> Any:
+    predicate = getattr(shapely, op.removeprefix("s_"))
+    cache: dict[bytes, BaseGeometry] = {}
+
+    def function(a: bytes | None, b: bytes | None) -> int | None:
+        if a is None or b is None:
+            return None
+        # The second argument is the query's geometry, the same for every row: parse it once.
+        gb = cache.get(b)
+        if gb is None:
+            if len(cache) > 64:
+                cache.clear()
+            gb = cache.setdefault(b, shapely.from_wkb(b))
+        return int(bool(predicate(shapely.from_wkb(a), gb)))
+
+    return function
+
+
+class SQLiteCatalog:
+    """A catalog of STAC items in an SQLite file (``":memory:"`` for a throwaway one)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA case_sensitive_like = ON")
+        for op in SPATIAL_OPS:
+            self._db.create_function(f"zorka_{op}", 2, _spatial(op), deterministic=True)
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def put_collection(self, collection: dict[str, Any]) -> None:
+        """Store (or replace) a collection document."""
+        if collection.get("type") != "Collection" or not collection.get("id"):
+            raise ItemError("a collection needs type 'Collection' and an id")
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO collections (id, content) VALUES (?, ?)",
+                (collection["id"], json.dumps(collection)),
+            )
+
+    def collections(self) -> list[dict[str, Any]]:
+        """All collections, by id."""
+        rows = self._db.execute("SELECT content FROM collections ORDER BY id").fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def collection(self, collection_id: str) -> dict[str, Any] | None:
+        """One collection, or ``None``."""
+        row = self._db.execute(
+            "SELECT content FROM collections WHERE id = ?", (collection_id,)
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def ingest(self, items: Iterable[dict[str, Any]]) -> int:
+        """Store STAC items (dicts with ``collection`` set) in one transaction; return the count.
+
+        An item without id, collection, geometry or time raises :class:`ItemError` and leaves
+        the catalog as it was. An item already stored under the same collection and id is
+        replaced.
+        """
+        count = 0
+        with self._transaction() as db:
+            for item in items:
+                row = self._row(item)
+                old = db.execute(
+                    "SELECT pk FROM items WHERE collection = ? AND id = ?", (row[1], row[0])
+                ).fetchone()
+                if old is not None:
+                    db.execute("DELETE FROM items WHERE pk = ?", old)
+                    db.execute("DELETE FROM items_rtree WHERE pk = ?", old)
+                cursor = db.execute(
+                    "INSERT INTO items (id, collection, start_s, end_s, geometry, properties,"
+                    " content) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    row[:7],
+                )
+                db.execute(
+                    "INSERT INTO items_rtree (pk, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)",
+                    (cursor.lastrowid, *row[7]),
+                )
+                count += 1
+        return count
+
+    @staticmethod
+    def _row(item: dict[str, Any]) -> tuple[Any, ...]:
+        item_id = item.get("id")
+        collection = item.get("collection")
+        if not item_id or not collection:
+            raise ItemError(f"item {item_id!r}: id and collection are required")
+        props = item.get("properties") or {}
+        try:
+            geometry = shape(item["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ItemError(f"item {item_id}: geometry: {error}") from None
+        if geometry.is_empty or not geometry.is_valid:
+            raise ItemError(f"item {item_id}: geometry is empty or invalid")
+        try:
+            if props.get("datetime"):
+                start = end = _epoch(props["datetime"])
+            else:
+                start, end = _epoch(props["start_datetime"]), _epoch(props["end_datetime"])
+        except (KeyError, ValueError, TypeError) as error:
+            raise ItemError(f"item {item_id}: properties.datetime: {error}") from None
+        minx, miny, maxx, maxy = geometry.bounds
+        return (
+            item_id,
+            collection,
+            start,
+            end,
+            geometry.wkb,
+            json.dumps(props),
+            json.dumps(item),
+            (minx, maxx, miny, maxy),
+        )
+
+    def delete(self, collection: str, item_id: str) -> bool:
+        """Delete one item; return whether it existed."""
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT pk FROM items WHERE collection = ? AND id = ?", (collection, item_id)
+            ).fetchone()
+            if row is None:
+                return False
+            db.execute("DELETE FROM items WHERE pk = ?", row)
+            db.execute("DELETE FROM items_rtree WHERE pk = ?", row)
+        return True
+
+    def get(self, collection: str, item_id: str) -> dict[str, Any] | None:
+        """One item, or ``None``."""
+        row = self._db.execute(
+            "SELECT content FROM items WHERE collection = ? AND id = ?", (collection, item_id)
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        """Run a search. Raises :class:`~zorka.catalog.filters.FilterError` on a bad filter,
+        datetime, bbox, sort field or token (an HTTP 400, not a 500)."""
+        if not 1 <= query.limit <= 10_000:
+            raise FilterError(f"limit {query.limit} is outside 1..10000")
+        where: list[str] = []
+        params: list[Any] = []
+        joins = ""
+        region: BaseGeometry | None = None
+        if query.bbox is not None:
+            b = list(query.bbox)
+            if len(b) not in (4, 6):
+                raise FilterError("bbox needs 4 or 6 numbers")
+            region = box(b[0], b[1], b[-3 if len(b) == 6 else 2], b[-1])
+        if query.intersects is not None:
+            try:
+                geometry = shape(query.intersects)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                raise FilterError(f"intersects is not a GeoJSON geometry: {error}") from None
+            region = geometry if region is None else region.intersection(geometry)
+        if region is not None:
+            minx, miny, maxx, maxy = region.bounds
+            joins = " JOIN items_rtree r ON r.pk = items.pk"
+            where.append("r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?")
+            params += [maxx, minx, maxy, miny]
+            where.append("zorka_s_intersects(items.geometry, ?)")
+            params.append(region.wkb)
+        if query.datetime:
+            start, end = parse_interval(query.datetime)
+            if end is not None:
+                where.append("items.start_s <= ?")
+                params.append(end)
+            if start is not None:
+                where.append("items.end_s >= ?")
+                params.append(start)
+        for name, values in (("id", query.ids), ("collection", query.collections)):
+            if values:
+                where.append(f"items.{name} IN ({', '.join('?' * len(values))})")
+                params += list(values)
+        if query.filter is not None:
+            compiled = compile_filter(query.filter, query.filter_lang)
+            where.append(compiled.sql)
+            params += compiled.params
+
+        order, order_params = self._order(query.sortby)
+        base = f"FROM items{joins}" + (f" WHERE {' AND '.join(where)}" if where else "")
+        offset = self._offset(query.token)
+        try:
+            matched = self._db.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+            rows = self._db.execute(
+                f"SELECT items.content {base} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*params, *order_params, query.limit, offset],
+            ).fetchall()
+        except sqlite3.OperationalError as error:
+            raise FilterError(f"filter cannot be evaluated: {error}") from None
+        next_offset = offset + len(rows)
+        token = _encode_token(next_offset) if next_offset < matched else None
+        return SearchPage([json.loads(r[0]) for r in rows], matched, token)
+
+    @staticmethod
+    def _order(sortby: Sequence[tuple[str, str]]) -> tuple[str, list[Any]]:
+        terms: list[str] = []
+        params: list[Any] = []
+        for name, direction in sortby:
+            if direction.lower() not in ("asc", "desc"):
+                raise FilterError(f"sort direction {direction!r} is not asc or desc")
+            column = _SORTABLE.get(name.removeprefix("properties."))
+            if column is None:
+                column = "json_extract(items.properties, ?)"
+                params.append('$."' + name.removeprefix("properties.").replace('"', "") + '"')
+            terms.append(f"{column} {direction.upper()}")
+        # A total order, so that pages never repeat or skip an item.
+        terms += ["items.start_s DESC", "items.collection", "items.id"]
+        return ", ".join(terms), params
+
+    @staticmethod
+    def _offset(token: str | None) -> int:
+        if token is None:
+            return 0
+        try:
+            offset = int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("o:"))
+        except (ValueError, UnicodeDecodeError):
+            raise FilterError(f"invalid paging token {token!r}") from None
+        if offset < 0:
+            raise FilterError(f"invalid paging token {token!r}")
+        return offset
+
+
+def _encode_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()

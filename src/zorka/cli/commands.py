@@ -1,0 +1,5 @@
+"""Imports every verb module so that its commands are registered on the application."""
+
+from zorka.cli import fleet, mission, passes
+
+__all__ = ["fleet", "mission", "passes"]

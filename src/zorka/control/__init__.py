@@ -1,0 +1,95 @@
+"""Spacecraft monitoring and control: the CCSDS link layer (receive and send) and links.
+
+Everything public is re-exported here; each concept lives in its own module:
+``spacepacket`` (133.0-B, PUS-C via ``spacepackets``), ``encapsulation`` (133.1-B),
+``tmframe`` (132.0-B), ``aosframe`` (732.0-B), ``tcframe`` (232.0-B), ``packetextraction``
+(packets across frames), ``framesync`` (ASM search), ``randomizer``, ``reedsolomon``,
+``fecf`` (CRC-16), ``cltu`` (BCH and CLTUs), ``downlink`` (the whole receive chain),
+``hexdump`` (line hex dumps) and ``links`` (TCP, UDP, file replay).
+"""
+
+from zorka.control.aosframe import AOS_IDLE_VCID, AosFrame
+from zorka.control.cltu import CltuDecodeResult, bch_parity, decode_cltu, encode_cltu
+from zorka.control.downlink import (
+    DownlinkConfig,
+    DownlinkDecoder,
+    DownlinkPacket,
+    DownlinkStats,
+    FrameGap,
+)
+from zorka.control.errors import CltuError, FrameError, LinkLayerError
+from zorka.control.fecf import append_fecf, check_fecf, crc16_ccitt
+from zorka.control.framesync import ASM, FrameSynchronizer, find_asm
+from zorka.control.hexdump import read_hex_dump, write_hex_dump
+from zorka.control.links import (
+    FileReplayLink,
+    Link,
+    LinkStatus,
+    TcLink,
+    TcpTcLink,
+    TcpTmLink,
+    TmLink,
+    UdpTcLink,
+    UdpTmLink,
+)
+from zorka.control.packetextraction import PacketExtractor
+from zorka.control.randomizer import derandomize_tm, randomize_tc, randomize_tm
+from zorka.control.reedsolomon import ReedSolomon, RsDecodeResult
+from zorka.control.spacepacket import (
+    PacketSequenceCounter,
+    PusTc,
+    PusTm,
+    SpacePacketHeader,
+    StreamPacket,
+    split_packets,
+)
+from zorka.control.tcframe import TcFrame
+from zorka.control.tmframe import TmFrame
+
+__all__ = [
+    "AOS_IDLE_VCID",
+    "ASM",
+    "AosFrame",
+    "CltuDecodeResult",
+    "CltuError",
+    "DownlinkConfig",
+    "DownlinkDecoder",
+    "DownlinkPacket",
+    "DownlinkStats",
+    "FileReplayLink",
+    "FrameError",
+    "FrameGap",
+    "FrameSynchronizer",
+    "Link",
+    "LinkLayerError",
+    "LinkStatus",
+    "PacketExtractor",
+    "PacketSequenceCounter",
+    "PusTc",
+    "PusTm",
+    "ReedSolomon",
+    "RsDecodeResult",
+    "SpacePacketHeader",
+    "StreamPacket",
+    "TcFrame",
+    "TcLink",
+    "TcpTcLink",
+    "TcpTmLink",
+    "TmFrame",
+    "TmLink",
+    "UdpTcLink",
+    "UdpTmLink",
+    "append_fecf",
+    "bch_parity",
+    "check_fecf",
+    "crc16_ccitt",
+    "decode_cltu",
+    "derandomize_tm",
+    "encode_cltu",
+    "find_asm",
+    "randomize_tc",
+    "randomize_tm",
+    "read_hex_dump",
+    "split_packets",
+    "write_hex_dump",
+]
