@@ -190,6 +190,7 @@ def passes_table(passes: list[Pass], title: str) -> Table:
         )
     return table
 
+
 def passes_ics(passes: list[Pass]) -> str:
     """Passes as an iCalendar file (RFC 5545), one event per pass."""
 

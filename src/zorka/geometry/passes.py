@@ -30,9 +30,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from zorka.geometry.events import newton_roots, refine_roots
+from zorka.geometry.fastlook import look_grid, look_pairs
 from zorka.geometry.stations import GroundStation
 from zorka.geometry.topocentric import Look, StationArray, look, sin_elevation_accel
-from zorka.orbits.frames import teme_to_itrf
+from zorka.orbits.frames import gmst82, teme_to_itrf
 from zorka.orbits.propagation import SGP4_ERRORS, propagate
 from zorka.orbits.satellite import Satellite
 from zorka.orbits.sgp4batch import SGP4Batch
@@ -237,36 +238,117 @@ def _coarse_step_s(sat: Satellite) -> float:
 
 
 class _PairGeometry:
-    """Exact topocentric geometry of (satellite, station) pairs at pair-specific times."""
+    """Exact topocentric geometry of (satellite, station) pairs at pair-specific times.
+
+    Near-Earth satellites go through the compiled kernels of :mod:`zorka.geometry.fastlook`;
+    deep-space ones through the C++ SGP4 and the numpy frames, which compute the same quantities.
+    """
 
     def __init__(self, batch: SGP4Batch, stations: StationArray, t0: datetime):
         self.batch = batch
         self.stations = stations
         self.t0 = t0
         self.evaluations = 0
+        self.constants = (batch.radius_km, batch.xke, batch.j2)
 
-    def states(self, sat: IntArray, t: Array) -> tuple[Array, Array]:
-        times = TimeArray(self.t0, t)
-        r, v, _ = self.batch.pairs(sat, times)
+    def view(self, sat: IntArray, sta: IntArray, t: Array) -> Array:
+        """``(n, 6)``: sin el, its first and second time derivatives, azimuth (deg), range (km),
+        range rate (km/s)."""
+        sat = np.asarray(sat, dtype=np.intp)
+        sta = np.asarray(sta, dtype=np.intp)
+        t = np.asarray(t, dtype=np.float64)
         self.evaluations += int(t.size)
-        r_itrf, v_itrf = teme_to_itrf(r, v, times)
+        times = TimeArray(self.t0, t)
+        theta = gmst82(times)
+        deep = self.batch.deep[sat]
+        if not deep.any():
+            tsince = self.batch._tsince0(sat, times) + t / 60.0
+            st = self.stations
+            return look_pairs(
+                self.batch.coef, sat, sta, tsince, theta, st.position_km, st.enu, self.constants
+            )
+        out = np.empty((t.size, 6))
+        near = np.flatnonzero(~deep)
+        if near.size:
+            out[near] = self.view(sat[near], sta[near], t[near])
+            self.evaluations -= near.size
+        far = np.flatnonzero(deep)
+        far_times = TimeArray(self.t0, t[far])
+        r, v, _ = self.batch.pairs(sat[far], far_times)
+        r_itrf, v_itrf = teme_to_itrf(r, v, far_times)
         assert v_itrf is not None
-        return r_itrf, v_itrf
+        pos, enu = self.stations.position_km[sta[far]], self.stations.enu[sta[far]]
+        lk = look(r_itrf, v_itrf, pos, enu)
+        out[far, 0] = lk.sin_elevation
+        out[far, 1] = lk.sin_elevation_rate
+        out[far, 2] = sin_elevation_accel(r_itrf, v_itrf, pos, enu)
+        out[far, 3] = lk.azimuth_deg
+        out[far, 4] = lk.range_km
+        out[far, 5] = lk.range_rate_km_s
+        return out
 
     def look(self, sat: IntArray, sta: IntArray, t: Array) -> Look:
-        r, v = self.states(sat, t)
-        return look(r, v, self.stations.position_km[sta], self.stations.enu[sta])
+        v = self.view(sat, sta, t)
+        return Look(v[:, 0], v[:, 1], v[:, 3], v[:, 4], v[:, 5])
 
     def rate_and_accel(self, sat: IntArray, sta: IntArray, t: Array) -> tuple[Array, Array]:
-        r, v = self.states(sat, t)
-        pos, enu = self.stations.position_km[sta], self.stations.enu[sta]
-        return look(r, v, pos, enu).sin_elevation_rate, sin_elevation_accel(r, v, pos, enu)
+        v = self.view(sat, sta, t)
+        return v[:, 1], v[:, 2]
+
+    def grid(
+        self, members: IntArray, times: TimeArray
+    ) -> tuple[Array, Array, Array, Array, Array, NDArray[np.uint8]]:
+        """Satellites ``members`` at every instant from every station: sin el and its rate
+        ``(n, m, t)``, then Earth-fixed |r|, |v| ``(n, t)``, unit r ``(n, t, 3)``, errors."""
+        n, m, nt = members.size, len(self.stations.stations), times.seconds.size
+        s = np.empty((n, m, nt))
+        ds = np.empty((n, m, nt))
+        r_norm = np.empty((n, nt))
+        v_norm = np.empty((n, nt))
+        r_unit = np.empty((n, nt, 3))
+        err = np.zeros((n, nt), dtype=np.uint8)
+        theta = gmst82(times)
+        deep = self.batch.deep[members]
+        near = np.flatnonzero(~deep)
+        if near.size:
+            sub = members[near]
+            out, geo, e = look_grid(
+                self.batch.coef,
+                sub,
+                self.batch._tsince0(sub, times),
+                times.seconds,
+                theta,
+                self.stations.position_km,
+                self.stations.enu,
+                self.constants,
+            )
+            s[near], ds[near] = out[..., 0], out[..., 1]
+            r_norm[near], v_norm[near], r_unit[near], err[near] = (
+                geo[..., 0],
+                geo[..., 1],
+                geo[..., 2:],
+                e,
+            )
+        far = np.flatnonzero(deep)
+        if far.size:
+            r_teme, v_teme, e = self.batch.grid(members[far], times)
+            r, v = teme_to_itrf(r_teme, v_teme, times)
+            assert v is not None
+            st = self.stations
+            lk = look(r[:, None], v[:, None], st.position_km[None, :, None], st.enu[None, :, None])
+            s[far], ds[far] = lk.sin_elevation, lk.sin_elevation_rate
+            rn = np.linalg.norm(r, axis=-1)
+            r_norm[far], v_norm[far] = rn, np.linalg.norm(v, axis=-1)
+            r_unit[far] = r / rn[..., None]
+            err[far] = e
+        return s, ds, r_norm, v_norm, r_unit, err
 
 
 # Columns of the candidate table built by the coarse search (one row per culmination).
 _SAT, _STA, _LO, _HI, _S_LO, _DS_LO, _S_HI, _DS_HI = range(8)
 _A_T, _A_S, _A_DS, _L_T, _L_S, _L_DS = range(8, 14)  # last sample below before, first after
-_NCOL = 14
+_INNER = 14  # 0: a grid bracket; -1/+1: its low/high end is inside a grid step, sign unchecked
+_NCOL = 15
 
 
 def _hermite(t: Array, t0: Array, t1: Array, y0: Array, d0: Array, y1: Array, d1: Array) -> Array:
@@ -308,7 +390,7 @@ def _hermite_crossing(
     """Where the Hermite interpolant of each bracket crosses ``level`` (bisection on the cubic)."""
     lo, hi = t0.copy(), t1.copy()
     rising = y1 > y0
-    for _ in range(30):
+    for _ in range(18):  # 2^-18 of a grid step: a guess within milliseconds
         mid = 0.5 * (lo + hi)
         above = _hermite(mid, t0, t1, y0, d0, y1, d1) >= level
         go_left = above == rising
@@ -356,7 +438,7 @@ def find_passes(
     for step in np.unique(steps):
         members = np.flatnonzero(steps == step)
         tables.append(
-            _coarse_search(batch, members, float(step), st, sin_low, low, t0, span, report)
+            _coarse_search(geometry, members, float(step), st, sin_low, low, t0, span, report)
         )
         done += members.size
         if progress:
@@ -370,7 +452,7 @@ def find_passes(
 
 
 def _coarse_search(
-    batch: SGP4Batch,
+    geometry: _PairGeometry,
     members: IntArray,
     step: float,
     st: StationArray,
@@ -384,34 +466,27 @@ def _coarse_search(
     grid = np.arange(0.0, span, step)
     grid = np.append(grid, span) if span - grid[-1] > 1e-6 else grid
     times = TimeArray(t0, grid)
-    r_teme, v_teme, error = batch.grid(members, times)
+    s, ds, r_norm, v_norm, r_unit, error = geometry.grid(members, times)
     report.evaluations += error.size
     for row in np.flatnonzero(error.any(axis=1)):
         first = int(np.flatnonzero(error[row])[0])
         code = int(error[row, first])
         when = format_utc(t0 + timedelta(seconds=float(grid[first])), digits=0)
-        report.errors[batch.satellites[members[row]].name] = (
+        report.errors[geometry.batch.satellites[members[row]].name] = (
             f"{SGP4_ERRORS.get(code, f'SGP4 error {code}')} (from {when})"
         )
-    r, v = teme_to_itrf(r_teme, v_teme, times)
-    assert v is not None
-    # (n_sat, n_station, n_time)
-    view = look(r[:, None], v[:, None], st.position_km[None, :, None], st.enu[None, :, None])
-    s = np.nan_to_num(view.sin_elevation, nan=-2.0)
-    ds = np.nan_to_num(view.sin_elevation_rate, nan=0.0)
+    s = np.nan_to_num(s, nan=-2.0)
+    ds = np.nan_to_num(ds, nan=0.0)
     n_t = grid.size
 
     # Rigorous prefilter: the geocentric angle psi between station and satellite changes no
     # faster than omega = |v_ecef| / |r|, so within a bracket psi >= (psi_a + psi_b - omega h) / 2.
-    r_norm = np.linalg.norm(r, axis=-1)  # (n_sat, n_time)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows of decayed satellites
-        omega = np.nanmax(np.linalg.norm(v, axis=-1) / r_norm, axis=1) * 1.05  # (n_sat,)
+        omega = np.nanmax(v_norm / r_norm, axis=1) * 1.05  # (n_sat,)
         r_max = np.nanmax(r_norm, axis=1)
     station_r = np.linalg.norm(st.position_km, axis=-1)  # (m,)
-    cos_psi = np.einsum("nti,mi->nmt", r, st.position_km) / (
-        r_norm[:, None, :] * station_r[None, :, None]
-    )
+    cos_psi = np.einsum("nti,mi->nmt", r_unit, st.position_km / station_r[:, None])
     psi = np.arccos(np.clip(np.nan_to_num(cos_psi, nan=-1.0), -1.0, 1.0))
     margin = np.deg2rad(low_deg - 1.0)  # geodetic and geocentric zenith differ by < 0.2 deg
     ratio = np.clip(station_r[None, :] * np.cos(margin)[None, :] / r_max[:, None], -1.0, 1.0)
@@ -422,13 +497,40 @@ def _coarse_search(
     last_below = np.maximum.accumulate(np.where(below, idx, -1), axis=-1)
     next_below = np.minimum.accumulate(np.where(below, idx, n_t)[..., ::-1], axis=-1)[..., ::-1]
 
-    parts = []
+    parts: list[tuple[IntArray, IntArray, IntArray, IntArray, Array, Array, float]] = []
     # interior culminations: ds/dt goes from + to -
     c, m, i = np.nonzero((ds[..., :-1] > 0) & (ds[..., 1:] <= 0))
     bound = 0.5 * (psi[c, m, i] + psi[c, m, i + 1] - omega[c] * step)
     keep = bound <= reach[c, m]
     c, m, i = c[keep], m[keep], i[keep]
-    parts.append((c, m, i, i + 1))
+    parts.append((c, m, i, i + 1, grid[i], grid[i + 1], 0.0))
+    # A culmination and a dip inside one grid step leave ds/dt with the same sign at both ends
+    # (fast perigee passages of eccentric orbits). The cubic through s and ds/dt at the ends
+    # shows them: the bracket of the peak then runs from the dip to the far end, and the dip's
+    # own sign is checked on the exact geometry before the peak is refined.
+    m0 = ds[..., :-1] * step
+    m1 = ds[..., 1:] * step
+    y0, y1 = s[..., :-1], s[..., 1:]
+    qa = 6.0 * (y0 - y1) + 3.0 * (m0 + m1)
+    qb = -6.0 * (y0 - y1) - 4.0 * m0 - 2.0 * m1
+    disc2 = qb * qb - 4.0 * qa * m0
+    same = (np.sign(m0) == np.sign(m1)) & (m0 != 0) & (disc2 > 0) & (qa != 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        disc = np.sqrt(np.where(same, disc2, 0.0))
+        peak = np.where(same, (-qb - disc) / (2.0 * qa), np.nan)
+        dip = np.where(same, (-qb + disc) / (2.0 * qa), np.nan)
+    wiggle = same & (peak > 0) & (peak < 1) & (dip > 0) & (dip < 1)
+    c, m, i = np.nonzero(wiggle)
+    bound = 0.5 * (psi[c, m, i] + psi[c, m, i + 1] - omega[c] * step)
+    keep = bound <= reach[c, m]
+    c, m, i = c[keep], m[keep], i[keep]
+    x_dip = dip[c, m, i]
+    falling = ds[c, m, i] < 0  # dip first, then the peak: the bracket is [dip, end]
+    lo_w = np.where(falling, grid[i] + x_dip * step, grid[i])
+    hi_w = np.where(falling, grid[i + 1], grid[i] + x_dip * step)
+    for side, sel in ((-1.0, falling), (1.0, ~falling)):
+        k = np.flatnonzero(sel)
+        parts.append((c[k], m[k], i[k], i[k] + 1, lo_w[k], hi_w[k], side))
     # culminations at the window edges: visible at the start while descending, or at the end
     # while rising (the highest point inside the window is then the edge itself)
     for edge, rising in ((0, False), (n_t - 1, True)):
@@ -436,9 +538,9 @@ def _coarse_search(
         at_edge = (slope >= 0) if rising else (slope <= 0)
         c, m = np.nonzero(at_edge & ~below[..., edge])
         e = np.full(c.size, edge, dtype=np.intp)
-        parts.append((c, m, e, e))
+        parts.append((c, m, e, e, grid[e], grid[e], 0.0))
     rows = []
-    for c, m, i, j in parts:
+    for c, m, i, j, lo_t, hi_t, inner in parts:
         kb = last_below[c, m, i]
         ka = next_below[c, m, j]
         kb_ok = np.maximum(kb, 0)
@@ -446,7 +548,8 @@ def _coarse_search(
         table = np.empty((c.size, _NCOL))
         table[:, _SAT] = members[c]
         table[:, _STA] = m
-        table[:, _LO], table[:, _HI] = grid[i], grid[j]
+        table[:, _LO], table[:, _HI] = lo_t, hi_t
+        table[:, _INNER] = inner
         table[:, _S_LO], table[:, _DS_LO] = s[c, m, i], ds[c, m, i]
         table[:, _S_HI], table[:, _DS_HI] = s[c, m, j], ds[c, m, j]
         # NaN time: visible at the window edge, the pass is clipped there
@@ -464,6 +567,23 @@ def _refine(geometry: _PairGeometry, table: Array, sin_low: Array, span: float) 
     sat = table[:, _SAT].astype(np.intp)
     sta = table[:, _STA].astype(np.intp)
     lo, hi = table[:, _LO], table[:, _HI]
+
+    # 0. brackets with an end inside a grid step: that end's slope must have the right sign
+    inner = np.flatnonzero(table[:, _INNER] != 0)
+    if inner.size:
+        low_end = table[inner, _INNER] < 0
+        at = np.where(low_end, lo[inner], hi[inner])
+        view = geometry.look(sat[inner], sta[inner], at)
+        good = np.where(low_end, view.sin_elevation_rate > 0, view.sin_elevation_rate < 0)
+        s_col = np.where(low_end, _S_LO, _S_HI)
+        ds_col = np.where(low_end, _DS_LO, _DS_HI)
+        table[inner, s_col] = view.sin_elevation
+        table[inner, ds_col] = view.sin_elevation_rate
+        drop = inner[~good]
+        if drop.size:
+            keep_rows = np.setdiff1d(np.arange(table.shape[0]), drop)
+            table, sat, sta = table[keep_rows], sat[keep_rows], sta[keep_rows]
+        lo, hi = table[:, _LO], table[:, _HI]
 
     # 1. TCA: zero of d(sin el)/dt in the grid bracket, Newton steps from the Hermite peak
     interior = np.flatnonzero(hi > lo)
@@ -540,11 +660,16 @@ def _refine(geometry: _PairGeometry, table: Array, sin_low: Array, span: float) 
         clipped_start,
         clipped_end,
     )
-    key_aos = np.round(aos * 10.0)
-    order = np.lexsort((-el_max, key_aos, sta, sat))
-    k_sat, k_sta, k_aos = sat[order], sta[order], key_aos[order]
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = (k_sat[1:] != k_sat[:-1]) | (k_sta[1:] != k_sta[:-1]) | (k_aos[1:] != k_aos[:-1])
+    # culminations of one visible interval share its AOS (to rounding of the root search)
+    order = np.lexsort((aos, sta, sat))
+    k_sat, k_sta, k_aos = sat[order], sta[order], aos[order]
+    new = np.ones(order.size, dtype=bool)
+    new[1:] = (k_sat[1:] != k_sat[:-1]) | (k_sta[1:] != k_sta[:-1]) | (np.diff(k_aos) > 0.5)
+    group = np.cumsum(new)
+    best = np.lexsort((-el_max[order], group))
+    first = np.ones(best.size, dtype=bool)
+    first[1:] = group[best][1:] != group[best][:-1]
+    order = order[best]
     return found.take(order[first])
 
 
