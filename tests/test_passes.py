@@ -153,3 +153,18 @@ def test_track_follows_the_pass(kanopus: Satellite) -> None:
         [datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp() for t in data["time"]]
     )
     assert np.allclose(steps[:-1], 10.0, atol=1e-3)
+
+
+def test_sky_plot_is_an_svg_with_the_track(kanopus: Satellite) -> None:
+    import xml.etree.ElementTree as ET
+
+    from zorka.geometry.skyplot import sky_plot_svg
+
+    p = find_passes([kanopus], [MINSK], DAY, DAY + timedelta(days=1)).passes[2]
+    data = track(kanopus, MINSK, p.aos, p.los, 5.0)
+    svg = sky_plot_svg([("pass", data["azimuth_deg"], data["elevation_deg"])], MINSK, "t")
+    root = ET.fromstring(svg)
+    lines = root.findall("{http://www.w3.org/2000/svg}polyline")
+    assert len(lines) == 1
+    # the end points sit on the horizon to a millidegree either side
+    assert len(lines[0].get("points", "").split()) >= len(data["time"]) - 2

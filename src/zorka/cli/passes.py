@@ -271,6 +271,9 @@ def track_command(
     hours: HoursOpt = 24.0,
     step: Annotated[float, typer.Option("--step", help="Seconds between points.")] = 1.0,
     out: Annotated[Path | None, typer.Option("--out", help="Write CSV here.")] = None,
+    svg: Annotated[
+        Path | None, typer.Option("--svg", help="Also draw the pass on a sky plot (SVG) here.")
+    ] = None,
 ) -> None:
     """Azimuth/elevation/range track of the next pass of one satellite over one station."""
     sats, stations, default_start = select_fleet(
@@ -282,6 +285,15 @@ def track_command(
         raise _fail(f"{sats[0].name} has no pass over {stations[0].name} in the window")
     first = report.passes[0]
     data = track(sats[0], stations[0], first.aos, first.los, step)
+    if svg is not None:
+        from zorka.geometry.skyplot import sky_plot_svg
+
+        label = f"{first.satellite} {first.aos:%H:%M}"
+        title = f"{first.satellite} over {first.station}, {first.aos:%Y-%m-%d %H:%M} UTC"
+        svg.write_text(
+            sky_plot_svg([(label, data["azimuth_deg"], data["elevation_deg"])], stations[0], title)
+        )
+        err.print(f"sky plot written to {svg}")
     rows = zip(
         data["time"],
         data["azimuth_deg"],
