@@ -61,9 +61,9 @@ def sky_plot_svg(
     outer = " ".join(f"{x:.1f},{y:.1f}" for x, y in (_xy(a, 0.0) for a in az_grid[::-1]))
     parts.append(f'<polygon points="{ring} {outer}" fill="#c9a36b" fill-opacity="0.35"/>')
     colours = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
-    for k, (label, az, el) in enumerate(tracks):
-        a = np.asarray(az, dtype=float)
-        e = np.asarray(el, dtype=float)
+    for k, (label, azimuths, elevations) in enumerate(tracks):
+        a = np.asarray(azimuths, dtype=float)
+        e = np.asarray(elevations, dtype=float)
         keep = e >= 0
         if not keep.any():
             continue
