@@ -97,7 +97,10 @@ def select_fleet(
 
         if not tle.exists():
             raise _fail(f"{tle}: no such file")
-        satellites, problems = read_orbit_file(tle, strict=strict)
+        try:
+            satellites, problems = read_orbit_file(tle, strict=strict)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
         for problem in problems:
             err.print(f"[yellow]warning:[/yellow] {problem}")
         if not satellites:

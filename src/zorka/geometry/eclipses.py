@@ -3,7 +3,8 @@
 A conical shadow: seen from the satellite, the Sun's disc (apparent radius ``a_s``) and the Earth's
 (``a_e``) stand ``theta`` apart. The satellite is in umbra when ``theta < a_e - a_s`` and in some
 shadow (penumbra or umbra) when ``theta < a_e + a_s``. The Earth is a sphere of the WGS84
-equatorial radius plus a thin allowance for the atmosphere's opaque layer.
+equatorial radius, with no atmosphere: refraction and absorption move shadow entry by seconds,
+which this model leaves out.
 """
 
 from __future__ import annotations

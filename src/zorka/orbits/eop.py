@@ -39,8 +39,8 @@ def eop_span_mjd() -> tuple[float, float]:
 def ut1_utc_s(times: TimeArray) -> NDArray[np.float64]:
     """UT1-UTC in seconds at each instant (shape of ``times``).
 
-    Interpolated linearly between days, except across a leap second, where UT1-UTC jumps by one
-    second at midnight: each instant then takes the value of its own day carried forward.
+    Interpolated linearly between days; across a leap second, where UT1-UTC jumps by one second
+    at midnight, the day before still follows its own drift up to the jump.
     """
     mjd_table, dut1 = _table()
     jd0, fr0 = julian_date(times.t0)
@@ -48,9 +48,11 @@ def ut1_utc_s(times: TimeArray) -> NDArray[np.float64]:
     day = np.floor(mjd)
     i = np.clip(np.searchsorted(mjd_table, day, side="right") - 1, 0, mjd_table.size - 2)
     a, b = dut1[i], dut1[i + 1]
-    leap = np.abs(b - a) > 0.5
+    # a leap second at the day's end makes UT1-UTC jump by a whole second at midnight: take the
+    # jump out of the next value so that the day still interpolates its drift
+    b = b - np.round(b - a)
     frac = np.clip(mjd - mjd_table[i], 0.0, 1.0)
-    value = np.where(leap, a, a + (b - a) * frac)
+    value = a + (b - a) * frac
     below = mjd < mjd_table[0]
     above = mjd > mjd_table[-1]
     return np.where(below, dut1[0], np.where(above, dut1[-1], value))
