@@ -5,11 +5,15 @@ Everything public is re-exported here; each concept lives in its own module:
 ``tmframe`` (132.0-B), ``aosframe`` (732.0-B), ``tcframe`` (232.0-B), ``packetextraction``
 (packets across frames), ``framesync`` (ASM search), ``randomizer``, ``reedsolomon``,
 ``fecf`` (CRC-16), ``cltu`` (BCH and CLTUs), ``downlink`` (the whole receive chain),
-``hexdump`` (line hex dumps) and ``links`` (TCP, UDP, file replay).
+``hexdump`` (line hex dumps) and ``links`` (TCP, UDP, file replay). The mission database is the
+subpackage ``mdb``; ``decoding`` turns packets into parameter samples with it, ``encoding`` does
+the reverse, and ``alarms`` turns limit violations into alarms.
 """
 
+from zorka.control.alarms import Alarm, AlarmEvent, AlarmServer
 from zorka.control.aosframe import AOS_IDLE_VCID, AosFrame
 from zorka.control.cltu import CltuDecodeResult, bch_parity, decode_cltu, encode_cltu
+from zorka.control.decoding import ContainerBatch, PacketDecoder, Samples
 from zorka.control.downlink import (
     DownlinkConfig,
     DownlinkDecoder,
@@ -17,6 +21,7 @@ from zorka.control.downlink import (
     DownlinkStats,
     FrameGap,
 )
+from zorka.control.encoding import encode_packet
 from zorka.control.errors import CltuError, FrameError, LinkLayerError
 from zorka.control.fecf import append_fecf, check_fecf, crc16_ccitt
 from zorka.control.framesync import ASM, FrameSynchronizer, find_asm
@@ -49,9 +54,13 @@ from zorka.control.tmframe import TmFrame
 __all__ = [
     "AOS_IDLE_VCID",
     "ASM",
+    "Alarm",
+    "AlarmEvent",
+    "AlarmServer",
     "AosFrame",
     "CltuDecodeResult",
     "CltuError",
+    "ContainerBatch",
     "DownlinkConfig",
     "DownlinkDecoder",
     "DownlinkPacket",
@@ -63,12 +72,14 @@ __all__ = [
     "Link",
     "LinkLayerError",
     "LinkStatus",
+    "PacketDecoder",
     "PacketExtractor",
     "PacketSequenceCounter",
     "PusTc",
     "PusTm",
     "ReedSolomon",
     "RsDecodeResult",
+    "Samples",
     "SpacePacketHeader",
     "StreamPacket",
     "TcFrame",
@@ -86,6 +97,7 @@ __all__ = [
     "decode_cltu",
     "derandomize_tm",
     "encode_cltu",
+    "encode_packet",
     "find_asm",
     "randomize_tc",
     "randomize_tm",
