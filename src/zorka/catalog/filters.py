@@ -20,9 +20,10 @@ from datetime import datetime
 from typing import Any
 
 import cql2
+from shapely.errors import ShapelyError
 from shapely.geometry import box, shape
 
-__all__ = ["SPATIAL_OPS", "CompiledFilter", "FilterError", "compile_filter"]
+__all__ = ["SPATIAL_OPS", "CompiledFilter", "FilterError", "compile_filter", "parse_filter"]
 
 #: The spatial operators the store implements as SQLite functions.
 SPATIAL_OPS = (
@@ -51,9 +52,10 @@ class CompiledFilter:
     params: tuple[Any, ...]
 
 
-def compile_filter(filter_: str | dict[str, Any], lang: str | None = None) -> CompiledFilter:
-    """Parse a CQL2 filter (``lang`` ``cql2-text`` or ``cql2-json``; guessed from the type if
-    ``None``) and compile it to SQL. Parse errors keep the library's position marker."""
+def parse_filter(filter_: str | dict[str, Any], lang: str | None = None) -> dict[str, Any]:
+    """Parse and validate a CQL2 filter (``lang`` ``cql2-text`` or ``cql2-json``; guessed from
+    the type if ``None``); return it as CQL2-JSON. Parse errors keep the library's position
+    marker."""
     try:
         if isinstance(filter_, dict) or lang == "cql2-json":
             text = filter_ if isinstance(filter_, str) else json.dumps(filter_)
@@ -61,10 +63,18 @@ def compile_filter(filter_: str | dict[str, Any], lang: str | None = None) -> Co
         else:
             expr = cql2.parse_text(filter_)
         expr.validate()
-    except (cql2.ParseError, cql2.ValidationError, ValueError) as error:
+        tree = expr.to_json()
+    except (cql2.ParseError, cql2.ValidationError, ValueError, TypeError) as error:
         raise FilterError(f"invalid CQL2 filter: {error}") from None
+    if not isinstance(tree, dict):
+        raise FilterError(f"invalid CQL2 filter: expected a predicate, found {tree!r}"[:120])
+    return tree
+
+
+def compile_filter(filter_: str | dict[str, Any], lang: str | None = None) -> CompiledFilter:
+    """Parse a CQL2 filter (see :func:`parse_filter`) and compile it to SQL."""
     params: list[Any] = []
-    sql = _compile(expr.to_json(), params)
+    sql = _compile(parse_filter(filter_, lang), params)
     return CompiledFilter(sql, tuple(params))
 
 
@@ -91,12 +101,19 @@ def _operand(node: Any, params: list[Any]) -> str:
     if stamp is not None:
         params.append(stamp)
         return "?"
-    if isinstance(node, dict) and "type" in node and "coordinates" in node:
-        params.append(shape(node).wkb)
-        return "?"
-    if isinstance(node, dict) and "bbox" in node:
-        params.append(box(*node["bbox"][:2], *node["bbox"][-2:]).wkb)
-        return "?"
+    try:
+        if (
+            isinstance(node, dict)
+            and "type" in node
+            and ("coordinates" in node or "geometries" in node)
+        ):
+            params.append(shape(node).wkb)
+            return "?"
+        if isinstance(node, dict) and "bbox" in node:
+            params.append(box(*node["bbox"][:2], *node["bbox"][-2:]).wkb)
+            return "?"
+    except (TypeError, ValueError, IndexError, AttributeError, KeyError, ShapelyError) as error:
+        raise FilterError(f"invalid geometry in CQL2 filter: {error}") from None
     if isinstance(node, bool):
         params.append(1 if node else 0)
         return "?"

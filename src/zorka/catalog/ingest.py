@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pystac
+from pystac.validation.stac_validator import GetSchemaError
 
 from zorka.catalog.sqlite import SQLiteCatalog
-from zorka.products.errors import ProductFormatError
 from zorka.products.scan import find_products
 from zorka.products.stac import collection_for, collection_id, item_from_product
 from zorka.products.stac_validation import OfflineValidator, validate_item
@@ -47,7 +47,9 @@ def ingest_paths(
             item = item_from_product(product, collection_href=f"../../collections/{cid}")
             if validator is not None:
                 validate_item(item, validator)
-        except (ProductFormatError, ValueError, pystac.STACError) as error:
+            SQLiteCatalog.check_item(item.to_dict(include_self_link=False))
+        # ProductFormatError and ItemError are ValueErrors.
+        except (ValueError, pystac.STACError, GetSchemaError) as error:
             report.errors.append(f"{product.name}: {error}")
             continue
         items.append(item)

@@ -20,12 +20,24 @@ from pathlib import Path
 from typing import Any
 
 import shapely
+from shapely.errors import ShapelyError
 from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
 
 from zorka.catalog.filters import SPATIAL_OPS, FilterError, compile_filter
+from zorka.datadir import data_dir
 
-__all__ = ["ItemError", "SQLiteCatalog", "SearchPage", "SearchQuery"]
+__all__ = [
+    "CATALOG_FILE",
+    "ItemError",
+    "SQLiteCatalog",
+    "SearchPage",
+    "SearchQuery",
+    "default_catalog_path",
+]
+
+#: The catalog's file name in the zorka data directory.
+CATALOG_FILE = "catalog.sqlite"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS collections (
@@ -84,6 +96,11 @@ class SearchPage:
     matched: int
     next_token: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def default_catalog_path() -> Path:
+    """Where the embedded catalog lives: ``catalog.sqlite`` in the zorka data directory."""
+    return data_dir() / CATALOG_FILE
 
 
 def _epoch(text: str) -> float:
@@ -203,16 +220,27 @@ class SQLiteCatalog:
                 count += 1
         return count
 
+    @classmethod
+    def check_item(cls, item: dict[str, Any]) -> None:
+        """Raise :class:`ItemError` if :meth:`ingest` would refuse ``item``; store nothing."""
+        cls._row(item)
+
     @staticmethod
     def _row(item: dict[str, Any]) -> tuple[Any, ...]:
+        if not isinstance(item, dict):
+            raise ItemError(f"an item must be a JSON object, not {type(item).__name__}")
         item_id = item.get("id")
         collection = item.get("collection")
         if not item_id or not collection:
             raise ItemError(f"item {item_id!r}: id and collection are required")
+        if not isinstance(item_id, str) or not isinstance(collection, str):
+            raise ItemError(f"item {item_id!r}: id and collection must be strings")
         props = item.get("properties") or {}
+        if not isinstance(props, dict):
+            raise ItemError(f"item {item_id}: properties must be an object")
         try:
             geometry = shape(item["geometry"])
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, ShapelyError) as error:
             raise ItemError(f"item {item_id}: geometry: {error}") from None
         if geometry.is_empty or not geometry.is_valid:
             raise ItemError(f"item {item_id}: geometry is empty or invalid")
@@ -221,7 +249,7 @@ class SQLiteCatalog:
                 start = end = _epoch(props["datetime"])
             else:
                 start, end = _epoch(props["start_datetime"]), _epoch(props["end_datetime"])
-        except (KeyError, ValueError, TypeError) as error:
+        except (KeyError, ValueError, TypeError, AttributeError) as error:
             raise ItemError(f"item {item_id}: properties.datetime: {error}") from None
         minx, miny, maxx, maxy = geometry.bounds
         return (
@@ -271,16 +299,25 @@ class SQLiteCatalog:
         if query.intersects is not None:
             try:
                 geometry = shape(query.intersects)
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
-                raise FilterError(f"intersects is not a GeoJSON geometry: {error}") from None
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError, ShapelyError) as e:
+                raise FilterError(f"intersects is not a GeoJSON geometry: {e}") from None
             region = geometry if region is None else region.intersection(geometry)
         if region is not None:
             minx, miny, maxx, maxy = region.bounds
             joins = " JOIN items_rtree r ON r.pk = items.pk"
             where.append("r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?")
             params += [maxx, minx, maxy, miny]
-            where.append("zorka_s_intersects(items.geometry, ?)")
-            params.append(region.wkb)
+        exact: tuple[str, list[Any]] | None = None
+        if region is not None:
+            exact = ("zorka_s_intersects(items.geometry, ?)", [region.wkb])
+            if query.intersects is None:
+                # A box query: an item whose bounds lie inside the box intersects it, and
+                # needs no exact test (most do, and the test is a Python call per row).
+                exact = (
+                    "((r.minx >= ? AND r.maxx <= ? AND r.miny >= ? AND r.maxy <= ?)"
+                    " OR zorka_s_intersects(items.geometry, ?))",
+                    [minx, maxx, miny, maxy, region.wkb],
+                )
         if query.datetime:
             start, end = parse_interval(query.datetime)
             if end is not None:
@@ -297,6 +334,10 @@ class SQLiteCatalog:
             compiled = compile_filter(query.filter, query.filter_lang)
             where.append(compiled.sql)
             params += compiled.params
+        if exact is not None:
+            # Last, so that SQLite tests the cheap conditions on a row first.
+            where.append(exact[0])
+            params += exact[1]
 
         order, order_params = self._order(query.sortby)
         base = f"FROM items{joins}" + (f" WHERE {' AND '.join(where)}" if where else "")

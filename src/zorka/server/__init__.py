@@ -1,0 +1,5 @@
+"""The zorka web application: the STAC API over the catalog (``zorka serve``)."""
+
+from zorka.server.app import MAX_LIMIT, ApiContext, create_app
+
+__all__ = ["MAX_LIMIT", "ApiContext", "create_app"]
