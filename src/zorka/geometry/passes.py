@@ -31,6 +31,7 @@ from zorka.geometry.pairs import PairGeometry, coarse_step_s
 from zorka.geometry.pass_search import (
     _COLUMNS,
     _NCOL,
+    _STA,
     PassTable,
     apply_masks,
     coarse_search,
@@ -48,6 +49,9 @@ __all__ = ["PASS_KEYS", "Pass", "PassReport", "PassTable", "find_passes", "track
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.intp]
+
+# satellites x stations x instants held at once by the coarse search (about 100 MB)
+_CELLS = 2_000_000
 
 PASS_KEYS = (
     "satellite",
@@ -217,12 +221,34 @@ def find_passes(
     done = 0
     for step in np.unique(steps):
         members = np.flatnonzero(steps == step)
-        tables.append(
-            coarse_search(geometry, members, float(step), st, sin_low, low, t0, span, report.errors)
-        )
-        done += members.size
-        if progress:
-            progress(done, len(satellites))
+        n_t = int(span // step) + 2
+        # bound the coarse arrays (satellites x stations x instants) to keep memory flat for
+        # catalogues of satellites and thousands of targets alike
+        per_sat = max(1, _CELLS // n_t)
+        for i in range(0, members.size, per_sat):
+            group = members[i : i + per_sat]
+            per_station = max(1, _CELLS // (group.size * n_t))
+            for a in range(0, len(stations), per_station):
+                b = a + per_station
+                sub = StationArray(st.stations[a:b], st.position_km[a:b], st.enu[a:b])
+                sub_geometry = PairGeometry(batch, sub, t0)
+                table = coarse_search(
+                    sub_geometry,
+                    group,
+                    float(step),
+                    sub,
+                    sin_low[a:b],
+                    low[a:b],
+                    t0,
+                    span,
+                    report.errors,
+                )
+                table[:, _STA] += a
+                geometry.evaluations += sub_geometry.evaluations
+                tables.append(table)
+            done += group.size
+            if progress:
+                progress(done, len(satellites))
 
     table = np.concatenate(tables) if tables else np.empty((0, _NCOL))
     found = refine(geometry, table, sin_low, span)
