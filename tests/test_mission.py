@@ -183,7 +183,11 @@ def test_schema_refuses_what_the_model_refuses() -> None:
         jsonschema.validate(data, mission_json_schema())
 
 
-def test_schema_registry_takes_later_schemas() -> None:
+def test_schema_registry_takes_later_schemas(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zorka.mission import schemas
+
+    # a private copy of the registry: the test's schema must not leak into other tests
+    monkeypatch.setattr(schemas, "_REGISTRY", dict(schemas._REGISTRY))
     register_schema("test-thing", "a test", lambda: {"type": "object"})
     assert json_schema("test-thing") == {"type": "object"}
     with pytest.raises(LookupError, match="mission"):

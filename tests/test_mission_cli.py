@@ -87,10 +87,11 @@ def test_schema_mission_prints_the_schema() -> None:
 def test_schema_lists_names_and_refuses_unknown_ones() -> None:
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0
-    assert result.output.startswith("mission: ")
+    names = [line.split(":")[0] for line in result.output.splitlines()]
+    assert "mission" in names and names == sorted(names)
     result = runner.invoke(app, ["schema", "nothing"])
     assert result.exit_code == 2
-    assert "there are: mission" in result.output
+    assert "mission" in result.output
 
 
 def test_load_mission_option(capsys: pytest.CaptureFixture[str]) -> None:
