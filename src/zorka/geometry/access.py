@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from zorka.geometry.events import refine_roots
+from zorka.geometry.events import newton_roots, refine_roots
 from zorka.geometry.passes import find_passes
 from zorka.geometry.sensor import ViewGeometry, view_geometry
 from zorka.geometry.stations import GroundStation
@@ -287,17 +287,19 @@ def _windows_of(
 ) -> _Found:
     v = table.values
     tgt = np.asarray(table.station, dtype=np.intp)
-    aos, los = v["aos_s"].copy(), v["los_s"].copy()
+    aos, tca, los = v["aos_s"].copy(), v["tca_s"], v["los_s"].copy()
     sat_idx = np.full(tgt.size, k, dtype=np.intp)
     pos, enu = tg.array.position_km, tg.array.enu
     reached.update(int(j) for j in tgt)
 
-    def view(rows: IntArray, t: Array) -> ViewGeometry:
+    def view(rows: IntArray, t: Array, sun: bool = False) -> ViewGeometry:
         times = TimeArray(t0, t)
         r, vel, _ = batch.pairs(sat_idx[rows], times)
         r_e, v_e = teme_to_itrf(r, vel, times)
         assert v_e is not None
-        return view_geometry(r_e, v_e, pos[tgt[rows]], enu[tgt[rows]], times, lim.nadir_gsd_m)
+        return view_geometry(
+            r_e, v_e, pos[tgt[rows]], enu[tgt[rows]], times, lim.nadir_gsd_m, sun=sun
+        )
 
     cos_max = math.cos(math.radians(lim.max_off_nadir_deg))
     all_rows = np.arange(tgt.size)
@@ -310,17 +312,21 @@ def _windows_of(
     p_aos, p_los = pitch(all_rows, aos), pitch(all_rows, los)
     crossing = (p_aos > 0) & (p_los < 0)
     best = np.where(p_aos <= 0, aos, los)
+    # a tight first bracket round the pass's culmination, which is within seconds of pitch zero
+    lo, hi = np.maximum(aos, tca - 20.0), np.minimum(los, tca + 20.0)
+    p_lo, p_hi = pitch(all_rows, lo), pitch(all_rows, hi)
+    tight = crossing & (p_lo > 0) & (p_hi < 0)
+    lo, hi = np.where(tight, lo, aos), np.where(tight, hi, los)
+    p_lo, p_hi = np.where(tight, p_lo, p_aos), np.where(tight, p_hi, p_los)
     rows = np.flatnonzero(crossing)
-    best[rows] = _solve(pitch, rows, aos[rows], los[rows], p_aos[rows], p_los[rows])
+    best[rows] = _solve(pitch, rows, lo[rows], hi[rows], p_lo[rows], p_hi[rows])
     if lim.max_pitch_deg > 0:
         # agile: the least off-nadir, where d(cos off-nadir)/dt = 0, lies close to pitch zero
-        def slope(rows: IntArray, t: Array, h: float = 0.05) -> Array:
-            hi = np.cos(np.radians(view(rows, t + h).off_nadir_deg))
-            lo = np.cos(np.radians(view(rows, t - h).off_nadir_deg))
-            return np.asarray(hi - lo)
+        def slope(rows: IntArray, t: Array) -> Array:
+            return view(rows, t).cos_off_nadir_rate
 
-        a = np.maximum(aos, best - 60.0)
-        b = np.minimum(los, best + 60.0)
+        a = np.maximum(aos, best - 10.0)
+        b = np.minimum(los, best + 10.0)
         sa, sb = slope(all_rows, a), slope(all_rows, b)
         rows = np.flatnonzero((sa > 0) & (sb < 0))
         best[rows] = _solve(slope, rows, a[rows], b[rows], sa[rows], sb[rows])
@@ -338,12 +344,27 @@ def _windows_of(
         def cone(rows: IntArray, t: Array) -> Array:
             return np.asarray(np.cos(np.radians(view(rows, t).off_nadir_deg)) - cos_max)
 
-        f_best = np.cos(np.radians(at_best.off_nadir_deg)) - cos_max
-        for edge, target in ((aos, start), (los, end)):
+        def cone_newton(rows: IntArray, t: Array) -> tuple[Array, Array]:
+            g = view(rows, t)
+            return np.cos(np.radians(g.off_nadir_deg)) - cos_max, g.cos_off_nadir_rate
+
+        for edge, target, before in ((aos, start, True), (los, end, False)):
             f_edge = cone(all_rows, edge)
             target[:] = np.where(f_edge >= 0, edge, target)
             rows = np.flatnonzero(inside & (f_edge < 0))
-            target[rows] = _solve(cone, rows, edge[rows], best[rows], f_edge[rows], f_best[rows])
+            if rows.size == 0:
+                continue
+
+            def sub_rows(r: IntArray, t: Array, _rows: IntArray = rows) -> tuple[Array, Array]:
+                return cone_newton(_rows[r], t)
+
+            # Newton on the cone from its middle, with the exact slope of cos(off-nadir)
+            lo = edge[rows] if before else best[rows]
+            hi = best[rows] if before else edge[rows]
+            sign = np.full(rows.size, -1.0 if before else 1.0)
+            target[rows] = newton_roots(
+                sub_rows, lo, hi, 0.5 * (lo + hi), sign_lo=sign, accept_s=0.05
+            )
         if lim.max_pitch_deg < lim.max_off_nadir_deg:
             for sign, target in ((1.0, start), (-1.0, end)):
 
@@ -361,7 +382,7 @@ def _windows_of(
         level = lim.min_sun_elevation_deg
 
         def sun(rows: IntArray, t: Array) -> Array:
-            return np.asarray(view(rows, t).sun_elevation_deg - level)
+            return np.asarray(view(rows, t, sun=True).sun_elevation_deg - level)
 
         s_start, s_end = sun(all_rows, start), sun(all_rows, end)
         for j, a_, b_, ok in zip(
@@ -380,7 +401,11 @@ def _windows_of(
             if ok:
                 best_sun[j] = math.inf
     rows = np.flatnonzero(keep)
-    views = (view(rows, start[rows]), view(rows, best[rows]), view(rows, end[rows]))
+    views = (
+        view(rows, start[rows], sun=True),
+        view(rows, best[rows], sun=True),
+        view(rows, end[rows], sun=True),
+    )
     return _Found(tgt[rows], start[rows], end[rows], best[rows], views, views[1].satellite_sunlit)
 
 

@@ -145,29 +145,36 @@ def coarse_search(
     # (fast perigee passages of eccentric orbits). The cubic through s and ds/dt at the ends
     # shows them: the bracket of the peak then runs from the dip to the far end, and the dip's
     # own sign is checked on the exact geometry before the peak is refined.
-    m0 = ds[..., :-1] * step
-    m1 = ds[..., 1:] * step
-    y0, y1 = s[..., :-1], s[..., 1:]
-    qa = 6.0 * (y0 - y1) + 3.0 * (m0 + m1)
-    qb = -6.0 * (y0 - y1) - 4.0 * m0 - 2.0 * m1
-    disc2 = qb * qb - 4.0 * qa * m0
-    same = (np.sign(m0) == np.sign(m1)) & (m0 != 0) & (disc2 > 0) & (qa != 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        disc = np.sqrt(np.where(same, disc2, 0.0))
-        peak = np.where(same, (-qb - disc) / (2.0 * qa), np.nan)
-        dip = np.where(same, (-qb + disc) / (2.0 * qa), np.nan)
-    wiggle = same & (peak > 0) & (peak < 1) & (dip > 0) & (dip < 1)
-    c, m, i = np.nonzero(wiggle)
-    bound = 0.5 * (psi[c, m, i] + psi[c, m, i + 1] - omega[c] * step)
-    keep = bound <= reach[c, m]
-    c, m, i = c[keep], m[keep], i[keep]
-    x_dip = dip[c, m, i]
-    falling = ds[c, m, i] < 0  # dip first, then the peak: the bracket is [dip, end]
-    lo_w = np.where(falling, grid[i] + x_dip * step, grid[i])
-    hi_w = np.where(falling, grid[i + 1], grid[i] + x_dip * step)
-    for side, sel in ((-1.0, falling), (1.0, ~falling)):
-        k = np.flatnonzero(sel)
-        parts.append((c[k], m[k], i[k], i[k] + 1, lo_w[k], hi_w[k], side))
+    # Near-circular orbits have one culmination per half orbit, far more than a grid step
+    # apart: only eccentric ones need the test.
+    ecc = np.array([geometry.batch.satellites[i].satrec.ecco for i in members])
+    eccentric = np.flatnonzero(ecc > 0.05)
+    if eccentric.size:
+        se, dse = s[eccentric], ds[eccentric]
+        m0 = dse[..., :-1] * step
+        m1 = dse[..., 1:] * step
+        y0, y1 = se[..., :-1], se[..., 1:]
+        qa = 6.0 * (y0 - y1) + 3.0 * (m0 + m1)
+        qb = -6.0 * (y0 - y1) - 4.0 * m0 - 2.0 * m1
+        disc2 = qb * qb - 4.0 * qa * m0
+        same = (np.sign(m0) == np.sign(m1)) & (m0 != 0) & (disc2 > 0) & (qa != 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            disc = np.sqrt(np.where(same, disc2, 0.0))
+            peak = np.where(same, (-qb - disc) / (2.0 * qa), np.nan)
+            dip = np.where(same, (-qb + disc) / (2.0 * qa), np.nan)
+        wiggle = same & (peak > 0) & (peak < 1) & (dip > 0) & (dip < 1)
+        ce, m, i = np.nonzero(wiggle)
+        x_dip = dip[ce, m, i]
+        c = eccentric[ce]
+        bound = 0.5 * (psi[c, m, i] + psi[c, m, i + 1] - omega[c] * step)
+        keep = bound <= reach[c, m]
+        c, m, i, x_dip = c[keep], m[keep], i[keep], x_dip[keep]
+        falling = ds[c, m, i] < 0  # dip first, then the peak: the bracket is [dip, end]
+        lo_w = np.where(falling, grid[i] + x_dip * step, grid[i])
+        hi_w = np.where(falling, grid[i + 1], grid[i] + x_dip * step)
+        for side, sel in ((-1.0, falling), (1.0, ~falling)):
+            k = np.flatnonzero(sel)
+            parts.append((c[k], m[k], i[k], i[k] + 1, lo_w[k], hi_w[k], side))
     # culminations at the window edges: visible at the start while descending, or at the end
     # while rising (the highest point inside the window is then the edge itself)
     for edge, rising in ((0, False), (n_t - 1, True)):

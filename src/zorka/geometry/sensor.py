@@ -123,6 +123,8 @@ class ViewGeometry:
     sun_elevation_deg: Array
     sun_azimuth_deg: Array
     satellite_sunlit: NDArray[np.bool_]
+    #: time derivative of cos(off-nadir), 1/s: the slope that Newton steps on the cone need
+    cos_off_nadir_rate: Array
 
 
 def view_geometry(
@@ -132,9 +134,14 @@ def view_geometry(
     target_enu: ArrayLike,
     times: TimeArray,
     nadir_gsd_m: ArrayLike = np.nan,
+    *,
+    sun: bool = True,
 ) -> ViewGeometry:
     """The view of targets (Earth-fixed positions and east/north/up axes) from satellites
-    (Earth-fixed states with Earth-relative velocity) at ``times``; all broadcast together."""
+    (Earth-fixed states with Earth-relative velocity) at ``times``; all broadcast together.
+
+    ``sun=False`` leaves the Sun's angles NaN (and the satellite sunlit) for searches that only
+    need the pointing."""
     r = np.asarray(position_km, dtype=np.float64)
     v = np.asarray(velocity_km_s, dtype=np.float64)
     p = np.asarray(target_km, dtype=np.float64)
@@ -145,6 +152,10 @@ def view_geometry(
     u = los / rng[..., None]
     cz, cy, cx = _dot(u, z), _dot(u, y), _dot(u, x)
     off = np.rad2deg(np.arccos(np.clip(cz, -1.0, 1.0)))
+    # cos(off) = -(l.r) / (|l| |r|) with l = p - r, dl/dt = -v, dr/dt = v (target fixed on Earth)
+    r_norm = np.linalg.norm(r, axis=-1)
+    a_rate = _dot(v, los - r)
+    cz_rate = -a_rate / (rng * r_norm) - cz * (-_dot(los, v) / rng**2 + _dot(r, v) / r_norm**2)
     pitch = np.rad2deg(np.arcsin(np.clip(cx, -1.0, 1.0)))
     roll = np.rad2deg(np.arctan2(cy, cz))
     back = -u  # target -> satellite
@@ -156,15 +167,32 @@ def view_geometry(
     _, _, altitude = itrf_to_geodetic(r)
     with np.errstate(invalid="ignore"):
         gsd = np.asarray(nadir_gsd_m) * (rng / altitude) / np.sqrt(np.clip(up, 1e-6, 1.0))
-    sun = sun_itrf_km(times)
-    to_sun = sun - p
+    if not sun:
+        nan = np.full(off.shape, np.nan)
+        lit = np.ones(off.shape, dtype=bool)
+        return ViewGeometry(
+            off, roll, pitch, incidence, azimuth, rng, altitude, gsd, nan, nan, lit, cz_rate
+        )
+    sun_km = sun_itrf_km(times)
+    to_sun = sun_km - p
     s_unit = to_sun / np.linalg.norm(to_sun, axis=-1, keepdims=True)
     sun_el = np.rad2deg(np.arcsin(np.clip(_dot(s_unit, enu[..., 2, :]), -1.0, 1.0)))
     sun_az = np.mod(
         np.rad2deg(np.arctan2(_dot(s_unit, enu[..., 0, :]), _dot(s_unit, enu[..., 1, :]))), 360.0
     )
     # shadow test in any frame: Earth-fixed positions of both bodies at the same instant
-    _, penumbra = shadow_functions(r, np.broadcast_to(sun, r.shape))
+    _, penumbra = shadow_functions(r, np.broadcast_to(sun_km, r.shape))
     return ViewGeometry(
-        off, roll, pitch, incidence, azimuth, rng, altitude, gsd, sun_el, sun_az, penumbra >= 0
+        off,
+        roll,
+        pitch,
+        incidence,
+        azimuth,
+        rng,
+        altitude,
+        gsd,
+        sun_el,
+        sun_az,
+        penumbra >= 0,
+        cz_rate,
     )

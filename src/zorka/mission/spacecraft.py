@@ -60,6 +60,11 @@ class Agility(BaseModel):
     settling_time_s: Annotated[float, Range(0, 600, "s")] = Field(
         default=0.0, description="time to damp out the slew before imaging, seconds"
     )
+    max_pitch_deg: Annotated[float, Range(0, 90, "degrees", hi_open=True)] = Field(
+        default=0.0,
+        description="largest along-track pointing angle (pitch), degrees; 0 for a satellite that"
+        " only rolls and images each point as it passes abeam",
+    )
 
 
 class Power(BaseModel):
