@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from fleet import catalog
 
+from fleet import catalog
 from zorka.geometry.access import AccessLimits, find_access
 
 warnings.filterwarnings("ignore", message="The file .* has expired")

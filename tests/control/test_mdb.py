@@ -95,3 +95,14 @@ def test_unknown_keys_and_cycles_are_errors() -> None:
     data["parameters"][0].pop("colour")  # type: ignore[union-attr]
     with pytest.raises(MdbError, match="cycle"):
         parse_mdb(data)
+
+
+def test_onboard_time_round_trips_and_names_real_parameters() -> None:
+    data = yaml.safe_load(dump_mdb(default_mdb()))
+    data["onboard_time"] = {"coarse": "OBT_COARSE", "fine": "OBT_FINE", "epoch": "2024-01-01"}
+    mdb = parse_mdb(data)
+    assert mdb.onboard_time is not None and mdb.onboard_time.rate == 1.0
+    assert parse_mdb(yaml.safe_load(dump_mdb(mdb))) == mdb
+    data["onboard_time"]["fine"] = "OBT_FRACTION"
+    with pytest.raises(MdbError, match=r"onboard_time\.fine: no parameter named 'OBT_FRACTION'"):
+        parse_mdb(data)

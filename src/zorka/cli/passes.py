@@ -25,7 +25,8 @@ from zorka.time import format_utc, parse_utc
 
 __all__ = ["Format", "passes_ics", "select_fleet"]
 
-err = Console(stderr=True)
+# messages name files and lines: never wrap them, whatever the width of the log they go to
+err = Console(stderr=True, soft_wrap=True)
 
 
 class Format(StrEnum):
@@ -33,6 +34,7 @@ class Format(StrEnum):
     json = "json"
     csv = "csv"
     ics = "ics"
+    geojson = "geojson"
 
 
 MissionOpt = Annotated[
@@ -252,6 +254,8 @@ def passes(
     strict: StrictOpt = False,
 ) -> None:
     """Passes of satellites over ground stations: AOS, TCA, LOS, elevation, azimuths."""
+    if fmt is Format.geojson:
+        raise _fail("passes writes table, json, csv or ics")
     sats, stations, default_start = select_fleet(
         mission, tle, station_at, station, satellite, strict
     )

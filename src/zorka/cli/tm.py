@@ -1,21 +1,33 @@
-"""``zorka tm ...``: telemetry with a mission database (decode packet files, import XTCE).
+"""``zorka tm ...``: telemetry with a mission database and the archive.
 
-Thin: every verb is a call into :mod:`zorka.control.mdb`, :mod:`zorka.control.decoding` and
-:mod:`zorka.control.alarms`. Importing this module also publishes ``zorka schema mdb``.
+``decode`` and ``import-xtce`` work on files alone; ``ingest``, ``query``, ``export`` and
+``alarms`` work on the archive (``archive.sqlite`` in the data directory unless ``--archive``).
+Thin: every verb is a call into :mod:`zorka.control` (``mdb``, ``decoding``, ``alarms``,
+``ingest``, ``archive``). Importing this module also publishes ``zorka schema mdb``.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import sys
+import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from zorka.cli.app import app
-from zorka.control.alarms import AlarmServer
+from zorka.control.alarms import AlarmEvent, AlarmServer, severity_name
+from zorka.control.archive import SqliteArchive, export_samples, parquet_available
 from zorka.control.decoding import PacketDecoder
+from zorka.control.downlink import DownlinkConfig
+from zorka.control.framesync import ASM
+from zorka.control.ingest import TelemetryIngester
 from zorka.control.mdb import (
     MdbError,
     MissionDatabase,
@@ -26,12 +38,14 @@ from zorka.control.mdb import (
     read_xtce,
 )
 from zorka.control.spacepacket import split_packets
+from zorka.control.timecorrelation import TimeCorrelation
+from zorka.time import parse_utc
 
 __all__ = ["tm_app"]
 
 tm_app = typer.Typer(
     name="tm",
-    help="Telemetry: decode packet files with a mission database, import XTCE.",
+    help="Telemetry: decode and archive frames and packets, query samples, handle alarms.",
     no_args_is_help=True,
 )
 app.add_typer(tm_app, name="tm")
@@ -118,3 +132,331 @@ def import_xtce(
     )
     if out is not None:
         out.write_text(dump_mdb(db), encoding="utf-8")
+
+
+# -- the archive ------------------------------------------------------------------------------
+
+err = Console(stderr=True)
+
+ArchiveOption = Annotated[
+    Path | None,
+    typer.Option("--archive", help="archive file (default: archive.sqlite in the data directory)"),
+]
+
+
+def _open_archive(path: Path | None) -> SqliteArchive:
+    return SqliteArchive(path)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(1)
+
+
+@tm_app.command("ingest")
+def ingest(
+    file: Annotated[Path, typer.Argument(help="file of CADUs/frames or packets", dir_okay=False)],
+    mdb: Annotated[
+        str, typer.Option("--mdb", help="database: an embedded name (bka), a YAML or XTCE file")
+    ] = "bka",
+    frames: Annotated[
+        str, typer.Option("--frames", help="tm or aos (frames, with --asm/--frame-length...), none")
+    ] = "none",
+    frame_length: Annotated[
+        int, typer.Option("--frame-length", help="transfer frame length in bytes")
+    ] = 1115,
+    asm: Annotated[
+        str, typer.Option("--asm", help="attached sync marker in hex; empty: frames back to back")
+    ] = ASM.hex().upper(),
+    derandomize: Annotated[bool, typer.Option("--derandomize", help="undo the randomiser")] = False,
+    rs_interleave: Annotated[
+        int, typer.Option("--rs-interleave", help="Reed-Solomon (255,223) interleave, 0: none")
+    ] = 0,
+    fecf: Annotated[bool, typer.Option("--fecf", help="frames end in a CRC-16 FECF")] = False,
+    obt_epoch: Annotated[
+        str | None,
+        typer.Option(
+            "--obt-epoch", help="UTC when the on-board clock read zero (overrides the db)"
+        ),
+    ] = None,
+    obt_rate: Annotated[
+        float | None, typer.Option("--obt-rate", help="UTC seconds per on-board second")
+    ] = None,
+    again: Annotated[
+        bool, typer.Option("--again", help="ingest from the start, not where a run stopped")
+    ] = False,
+    archive: ArchiveOption = None,
+    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Decode a file of frames or packets and archive packets, samples and alarms.
+
+    A file ingested before continues where that run stopped (--again starts over). On-board
+    times become UTC where the database declares them (onboard_time), else samples take the
+    time of ingest.
+    """
+    if frames not in ("tm", "aos", "none"):
+        raise _fail(f"--frames {frames!r}: use tm, aos or none")
+    if not file.is_file():
+        raise _fail(f"{file}: no such file")
+    database = _database(mdb)
+    correlation = TimeCorrelation.from_database(database)
+    if obt_epoch is not None or obt_rate is not None:
+        if database.onboard_time is None:
+            raise _fail(f"{mdb}: the database declares no on-board time (onboard_time)")
+        try:
+            epoch = parse_utc(obt_epoch, field="--obt-epoch") if obt_epoch else None
+            correlation = TimeCorrelation(
+                epoch or database.onboard_time.epoch,
+                obt_rate if obt_rate is not None else database.onboard_time.rate,
+            )
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    try:
+        marker = bytes.fromhex(asm) if asm else None
+    except ValueError:
+        raise _fail(f"--asm {asm!r} is not hex") from None
+    config = DownlinkConfig(
+        frame_length=frame_length,
+        asm=marker,
+        derandomize=derandomize,
+        rs_interleave=rs_interleave,
+        has_fecf=fecf,
+    )
+    kind: Literal["tm", "aos", "none"] = frames  # type: ignore[assignment]
+    with _open_archive(archive) as store:
+        ingester = TelemetryIngester(database, store, correlation=correlation)
+        size = file.stat().st_size
+        with Progress(
+            TextColumn("[bold]ingest[/bold]"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as progress:
+            task = progress.add_task("ingest", total=size)
+            started = time.monotonic()
+            for offset in ingester.ingest_file(file, kind, config=config, resume=not again):
+                progress.update(task, completed=offset)
+            elapsed = time.monotonic() - started
+        counts = ingester.counts.as_dict()
+        counts["seconds"] = round(elapsed, 3)  # type: ignore[assignment]
+        if output == "json":
+            typer.echo(json.dumps(counts, indent=2))
+            return
+        table = Table(title=f"{file.name} into {store.path}", header_style="bold")
+        table.add_column("count")
+        table.add_column("value", justify="right")
+        rows = {
+            "frames": counts["frames"],
+            "frames bad / missing": f"{counts['frames_bad']} / {counts['frames_missing']}",
+            "packets": counts["packets"],
+            "packets bad / unmatched / missing": (
+                f"{counts['packets_bad']} / {counts['packets_unmatched']} / "
+                f"{counts['packets_missing']}"
+            ),
+            "bytes skipped": counts["bytes_skipped"],
+            "samples": counts["samples"],
+            "alarms raised / changes": f"{counts['alarms_raised']} / {counts['alarm_events']}",
+        }
+        for name, value in rows.items():
+            table.add_row(name, str(value))
+        Console().print(table)
+
+
+@tm_app.command("query")
+def query(
+    parameter: Annotated[str, typer.Argument(help="parameter name")],
+    start: Annotated[
+        str | None, typer.Option("--start", help="UTC, ISO-8601; default: all")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--end", help="UTC, ISO-8601, exclusive")] = None,
+    output: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    limit: Annotated[
+        int, typer.Option("--limit", help="table: show the last N samples (0: all)")
+    ] = 50,
+    archive: ArchiveOption = None,
+) -> None:
+    """Samples of one parameter in a time range: time, raw, engineering value, validity, level."""
+    try:
+        t0 = parse_utc(start, field="--start") if start else None
+        t1 = parse_utc(end, field="--end") if end else None
+        with _open_archive(archive) as store:
+            series = store.samples(parameter, t0, t1)
+    except (ValueError, KeyError) as exc:
+        raise _fail(str(exc.args[0] if exc.args else exc)) from None
+    rows = list(series.rows())
+    if output == "json":
+        typer.echo(json.dumps({"parameter": parameter, "samples": rows}, indent=1))
+    elif output == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["time", "raw", "eng", "valid", "level"])
+        for row in rows:
+            writer.writerow([row["time"], row["raw"], row["eng"], int(row["valid"]), row["level"]])
+    elif output == "table":
+        shown = rows[-limit:] if limit else rows
+        table = Table(
+            title=f"{parameter}: {len(rows)} samples"
+            + (f", last {len(shown)}" if len(shown) < len(rows) else ""),
+            header_style="bold",
+        )
+        for column in ("time (UTC)", "raw", "eng", "valid", "level"):
+            table.add_column(column, justify="left" if column.startswith("time") else "right")
+        levels = {0: "", 1: "[yellow]warning[/yellow]", 2: "[red]critical[/red]"}
+        for row in shown:
+            table.add_row(
+                row["time"], str(row["raw"]), str(row["eng"]), "" if row["valid"] else "invalid",
+                levels.get(row["level"], str(row["level"])),
+            )  # fmt: skip
+        Console().print(table)
+    else:
+        raise _fail(f"--format {output!r}: use table, csv or json")
+
+
+@tm_app.command("export")
+def export(
+    parameters: Annotated[list[str], typer.Argument(help="parameter names")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="file to write", dir_okay=False)],
+    start: Annotated[
+        str | None, typer.Option("--start", help="UTC, ISO-8601; default: all")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--end", help="UTC, ISO-8601, exclusive")] = None,
+    output: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    archive: ArchiveOption = None,
+) -> None:
+    """Export samples of parameters, one row per sample, to CSV or Parquet."""
+    if output not in ("csv", "parquet"):
+        raise _fail(f"--format {output!r}: use csv or parquet")
+    if output == "parquet" and not parquet_available():
+        raise _fail("Parquet export needs pyarrow (pip install pyarrow); --format csv works")
+    try:
+        t0 = parse_utc(start, field="--start") if start else None
+        t1 = parse_utc(end, field="--end") if end else None
+        with _open_archive(archive) as store:
+            rows = export_samples(store, parameters, out, start=t0, end=t1, format=output)  # type: ignore[arg-type]
+    except (ValueError, KeyError) as exc:
+        raise _fail(str(exc.args[0] if exc.args else exc)) from None
+    typer.echo(f"{rows} samples written to {out}")
+
+
+alarms_app = typer.Typer(
+    name="alarms",
+    help="Limit alarms in the archive: list, acknowledge, shelve.",
+    invoke_without_command=True,
+)
+tm_app.add_typer(alarms_app, name="alarms")
+
+
+def _alarm_server(store: SqliteArchive) -> AlarmServer:
+    return AlarmServer({a.parameter: a for a in store.load_alarms()})
+
+
+def _save(store: SqliteArchive, server: AlarmServer, events: list[AlarmEvent]) -> None:
+    with store.transaction():
+        store.add_alarm_events(events)
+        store.save_alarms(server.alarms.values())
+
+
+@alarms_app.callback()
+def alarms(
+    ctx: typer.Context,
+    show_all: Annotated[bool, typer.Option("--all", help="shelved alarms too")] = False,
+    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    archive: ArchiveOption = None,
+) -> None:
+    """The alarms awaiting an operator, worst first (shelved ones with --all)."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = archive
+        return
+    now = time.time()
+    with _open_archive(archive) as store:
+        shown = _alarm_server(store).active(now, include_shelved=show_all)
+    records = [
+        {"parameter": a.parameter, "severity": severity_name(a.severity),
+         "state": "in limits" if a.in_limits else severity_name(a.level),
+         "value": a.value, "raised": _iso(a.raised_s), "acknowledged": a.acknowledged,
+         "shelved_until": _iso(a.shelved_until_s) if a.shelved(now) else None}
+        for a in shown
+    ]  # fmt: skip
+    if output == "json":
+        typer.echo(json.dumps(records, indent=1, default=str))
+        return
+    if not records:
+        typer.echo("no alarms")
+        return
+    table = Table(title=f"{len(records)} alarms", header_style="bold")
+    for column in ("parameter", "severity", "now", "value", "raised (UTC)", "ack", "shelved until"):
+        table.add_column(column)
+    for r in records:
+        colour = "red" if r["severity"] == "critical" else "yellow"
+        table.add_row(
+            r["parameter"], f"[{colour}]{r['severity']}[/{colour}]", r["state"], str(r["value"]),
+            r["raised"], "yes" if r["acknowledged"] else "", r["shelved_until"] or "",
+        )  # fmt: skip
+    Console().print(table)
+
+
+def _iso(unix_s: float | None) -> str | None:
+    if unix_s is None:
+        return None
+    return str(np.datetime64(round(unix_s * 1e3), "ms")) + "Z"
+
+
+def _acting_on(ctx: typer.Context, archive: Path | None) -> Path | None:
+    return archive if archive is not None else ctx.obj
+
+
+@alarms_app.command("acknowledge")
+def acknowledge(
+    ctx: typer.Context,
+    parameter: Annotated[str, typer.Argument(help="the alarm's parameter")],
+    by: Annotated[str | None, typer.Option("--by", help="operator")] = None,
+    archive: ArchiveOption = None,
+) -> None:
+    """Acknowledge an alarm; it clears if its parameter is back in limits."""
+    with _open_archive(_acting_on(ctx, archive)) as store:
+        server = _alarm_server(store)
+        try:
+            events = server.acknowledge(parameter, time.time(), by=by)
+        except KeyError as exc:
+            raise _fail(str(exc.args[0])) from None
+        _save(store, server, events)
+    typer.echo(f"{parameter}: " + ", ".join(e.kind for e in events))
+
+
+@alarms_app.command("shelve")
+def shelve(
+    ctx: typer.Context,
+    parameter: Annotated[str, typer.Argument(help="the alarm's parameter")],
+    duration_s: Annotated[float, typer.Option("--for", help="seconds to hide it")] = 3600.0,
+    by: Annotated[str | None, typer.Option("--by", help="operator")] = None,
+    archive: ArchiveOption = None,
+) -> None:
+    """Hide an alarm for a while; it keeps its state."""
+    with _open_archive(_acting_on(ctx, archive)) as store:
+        server = _alarm_server(store)
+        try:
+            event = server.shelve(parameter, time.time(), duration_s, by=by)
+        except KeyError as exc:
+            raise _fail(str(exc.args[0])) from None
+        _save(store, server, [event])
+    typer.echo(f"{parameter}: shelved for {duration_s:g} s")
+
+
+@alarms_app.command("unshelve")
+def unshelve(
+    ctx: typer.Context,
+    parameter: Annotated[str, typer.Argument(help="the alarm's parameter")],
+    by: Annotated[str | None, typer.Option("--by", help="operator")] = None,
+    archive: ArchiveOption = None,
+) -> None:
+    """Show a shelved alarm again."""
+    with _open_archive(_acting_on(ctx, archive)) as store:
+        server = _alarm_server(store)
+        try:
+            event = server.unshelve(parameter, time.time(), by=by)
+        except KeyError as exc:
+            raise _fail(str(exc.args[0])) from None
+        _save(store, server, [event])
+    typer.echo(f"{parameter}: unshelved")

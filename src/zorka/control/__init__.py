@@ -7,12 +7,35 @@ Everything public is re-exported here; each concept lives in its own module:
 ``fecf`` (CRC-16), ``cltu`` (BCH and CLTUs), ``downlink`` (the whole receive chain),
 ``hexdump`` (line hex dumps) and ``links`` (TCP, UDP, file replay). The mission database is the
 subpackage ``mdb``; ``decoding`` turns packets into parameter samples with it, ``encoding`` does
-the reverse, and ``alarms`` turns limit violations into alarms.
+the reverse, and ``alarms`` turns limit violations into alarms. ``archive`` stores packets,
+samples, events, alarms and command history (SQLite), ``timecorrelation`` maps on-board time
+to UTC, and ``ingest`` runs frames or packets through decoding and limit checks into the archive.
+``commanding`` validates, encodes (PUS-C), wraps, queues, sends and verifies telecommands.
 """
 
 from zorka.control.alarms import Alarm, AlarmEvent, AlarmServer
 from zorka.control.aosframe import AOS_IDLE_VCID, AosFrame
+from zorka.control.archive import (
+    Archive,
+    ArchivedPacket,
+    CommandRecord,
+    CommandStage,
+    Event,
+    ParameterSeries,
+    SqliteArchive,
+    export_samples,
+)
 from zorka.control.cltu import CltuDecodeResult, bch_parity, decode_cltu, encode_cltu
+from zorka.control.commanding import (
+    CommandEncoder,
+    Commander,
+    CommandError,
+    IssuedCommand,
+    PusConventions,
+    ResolvedCommand,
+    UplinkConfig,
+    validate_command,
+)
 from zorka.control.decoding import ContainerBatch, PacketDecoder, Samples
 from zorka.control.downlink import (
     DownlinkConfig,
@@ -26,6 +49,7 @@ from zorka.control.errors import CltuError, FrameError, LinkLayerError
 from zorka.control.fecf import append_fecf, check_fecf, crc16_ccitt
 from zorka.control.framesync import ASM, FrameSynchronizer, find_asm
 from zorka.control.hexdump import read_hex_dump, write_hex_dump
+from zorka.control.ingest import IngestCounts, TelemetryIngester
 from zorka.control.links import (
     FileReplayLink,
     Link,
@@ -49,6 +73,7 @@ from zorka.control.spacepacket import (
     split_packets,
 )
 from zorka.control.tcframe import TcFrame
+from zorka.control.timecorrelation import TimeCorrelation, packet_times
 from zorka.control.tmframe import TmFrame
 
 __all__ = [
@@ -58,38 +83,55 @@ __all__ = [
     "AlarmEvent",
     "AlarmServer",
     "AosFrame",
+    "Archive",
+    "ArchivedPacket",
     "CltuDecodeResult",
     "CltuError",
+    "CommandEncoder",
+    "CommandError",
+    "CommandRecord",
+    "CommandStage",
+    "Commander",
     "ContainerBatch",
     "DownlinkConfig",
     "DownlinkDecoder",
     "DownlinkPacket",
     "DownlinkStats",
+    "Event",
     "FileReplayLink",
     "FrameError",
     "FrameGap",
     "FrameSynchronizer",
+    "IngestCounts",
+    "IssuedCommand",
     "Link",
     "LinkLayerError",
     "LinkStatus",
     "PacketDecoder",
     "PacketExtractor",
     "PacketSequenceCounter",
+    "ParameterSeries",
+    "PusConventions",
     "PusTc",
     "PusTm",
     "ReedSolomon",
+    "ResolvedCommand",
     "RsDecodeResult",
     "Samples",
     "SpacePacketHeader",
+    "SqliteArchive",
     "StreamPacket",
     "TcFrame",
     "TcLink",
     "TcpTcLink",
     "TcpTmLink",
+    "TelemetryIngester",
+    "TimeCorrelation",
     "TmFrame",
     "TmLink",
     "UdpTcLink",
     "UdpTmLink",
+    "UplinkConfig",
     "append_fecf",
     "bch_parity",
     "check_fecf",
@@ -98,10 +140,13 @@ __all__ = [
     "derandomize_tm",
     "encode_cltu",
     "encode_packet",
+    "export_samples",
     "find_asm",
+    "packet_times",
     "randomize_tc",
     "randomize_tm",
     "read_hex_dump",
     "split_packets",
+    "validate_command",
     "write_hex_dump",
 ]

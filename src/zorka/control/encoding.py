@@ -18,10 +18,10 @@ import numpy as np
 
 from zorka.control.mdb.model import Entry, MissionDatabase, ParameterType, Value
 
-__all__ = ["encode_packet", "raw_value"]
+__all__ = ["encode_packet", "field_value", "raw_value"]
 
 
-def raw_value(ptype: ParameterType, value: Value) -> int | float | bytes:
+def raw_value(ptype: ParameterType, value: Value | bytes) -> int | float | bytes:
     """The raw value of an engineering value of type ``ptype``."""
     kind = ptype.kind
     if kind == "enumerated":
@@ -68,7 +68,7 @@ def raw_value(ptype: ParameterType, value: Value) -> int | float | bytes:
     return round(x)
 
 
-def _field_bytes(ptype: ParameterType, raw: int | float | bytes) -> tuple[int, int]:
+def field_value(ptype: ParameterType, raw: int | float | bytes) -> tuple[int, int]:
     """(value as an unsigned integer, size in bits) of one field."""
     enc = ptype.encoding
     if isinstance(raw, bytes):
@@ -152,7 +152,7 @@ def encode_packet(
                     value = (
                         given if is_raw and not isinstance(given, str) else raw_value(ptype, given)
                     )
-                    number, bits = _field_bytes(ptype, value)
+                    number, bits = field_value(ptype, value)
                 except ValueError as exc:
                     raise ValueError(f"{container}: {name}: {exc}") from None
                 fields.append((pos, bits, number))

@@ -366,15 +366,15 @@ def _windows_of(
                 sub_rows, lo, hi, 0.5 * (lo + hi), sign_lo=sign, accept_s=0.05
             )
         if lim.max_pitch_deg < lim.max_off_nadir_deg:
-            for sign, target in ((1.0, start), (-1.0, end)):
+            for forward, bound in ((1.0, start), (-1.0, end)):
 
-                def over(rows: IntArray, t: Array, s: float = sign) -> Array:
+                def over(rows: IntArray, t: Array, s: float = forward) -> Array:
                     return np.asarray(s * view(rows, t).pitch_deg - lim.max_pitch_deg)
 
-                f_edge = over(all_rows, target)
+                f_edge = over(all_rows, bound)
                 rows = np.flatnonzero(inside & (f_edge > 0))
                 f_best = over(rows, best[rows])
-                target[rows] = _solve(over, rows, target[rows], best[rows], f_edge[rows], f_best)
+                bound[rows] = _solve(over, rows, bound[rows], best[rows], f_edge[rows], f_best)
 
     # 3. light: the Sun over the target, which changes by at most a quarter degree a minute
     keep = inside.copy()

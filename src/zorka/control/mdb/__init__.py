@@ -1,7 +1,8 @@
 """The mission database: parameters, packets and commands as data (zorka YAML, XTCE import).
 
 :mod:`~zorka.control.mdb.model` holds the definitions, :mod:`~zorka.control.mdb.loading` reads,
-checks and writes zorka's YAML, :mod:`~zorka.control.mdb.xtce` imports XTCE files.
+checks and writes zorka's YAML, :mod:`~zorka.control.mdb.xtce` imports XTCE files (its layers:
+``xtce_documents``, ``xtce_types``, ``xtce_containers``, ``xtce_commands``).
 """
 
 from zorka.control.mdb.loading import (
@@ -29,6 +30,7 @@ from zorka.control.mdb.model import (
     LimitRange,
     Limits,
     MissionDatabase,
+    OnboardTime,
     Parameter,
     ParameterType,
     Verifier,
@@ -52,6 +54,7 @@ __all__ = [
     "MdbError",
     "MdbIssue",
     "MissionDatabase",
+    "OnboardTime",
     "Parameter",
     "ParameterType",
     "Verifier",

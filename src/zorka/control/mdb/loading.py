@@ -319,4 +319,9 @@ def database_issues(mdb: MissionDatabase, source: str | None = None) -> list[Mdb
         check.container(i, container)
     for i, command in enumerate(mdb.commands):
         check.command(i, command)
+    if mdb.onboard_time is not None:
+        for key in ("coarse", "fine"):
+            name = getattr(mdb.onboard_time, key)
+            if name is not None and name not in {p.name for p in mdb.parameters}:
+                check.error(f"onboard_time.{key}", f"no parameter named {name!r}")
     return check.issues

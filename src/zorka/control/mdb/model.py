@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
-from zorka.mission.fields import SPEC_CONFIG
+from zorka.mission.fields import SPEC_CONFIG, UtcTime
 
 __all__ = [
     "Argument",
@@ -35,6 +35,7 @@ __all__ = [
     "LimitRange",
     "Limits",
     "MissionDatabase",
+    "OnboardTime",
     "Parameter",
     "ParameterType",
     "Severity",
@@ -402,6 +403,27 @@ class Command(BaseModel):
     critical: bool = Field(default=False, description="needs an operator's confirmation")
 
 
+class OnboardTime(BaseModel):
+    """Where telemetry packets carry their on-board time, and its default correlation to UTC.
+
+    A packet's on-board time is ``coarse + fine * fine_resolution_s`` seconds, from the raw values
+    of the two parameters (a CUC time code). UTC is ``epoch + rate * on-board time``: ``epoch`` is
+    the UTC instant at which the on-board counter read zero and ``rate`` the UTC seconds per
+    on-board second (1 for a perfect clock). Operations refine both from time-correlation
+    measurements; the values here are the starting point.
+    """
+
+    model_config = SPEC_CONFIG
+
+    coarse: Name = Field(description="parameter holding whole on-board seconds")
+    fine: Name | None = Field(default=None, description="parameter holding the fraction")
+    fine_resolution_s: float = Field(
+        default=1.0 / 65536, gt=0, description="seconds per unit of the fine parameter"
+    )
+    epoch: UtcTime = Field(description="UTC when the on-board counter read zero")
+    rate: float = Field(default=1.0, gt=0, description="UTC seconds per on-board second")
+
+
 class MissionDatabase(BaseModel):
     """Everything a control centre knows about one spacecraft's telemetry and telecommands."""
 
@@ -415,6 +437,9 @@ class MissionDatabase(BaseModel):
     containers: list[Container] = Field(default_factory=list)
     argument_types: dict[str, ArgumentType] = Field(default_factory=dict)
     commands: list[Command] = Field(default_factory=list)
+    onboard_time: OnboardTime | None = Field(
+        default=None, description="telemetry time fields; without it samples take reception time"
+    )
 
     _parameters: dict[str, Parameter] = PrivateAttr(default_factory=dict)
     _containers: dict[str, Container] = PrivateAttr(default_factory=dict)
