@@ -131,3 +131,20 @@ def test_impossible_limits_are_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["access", "--targets", path, "--max-off-nadir", "95"])
     assert result.exit_code == 2
     assert "between 0 and 90" in result.stderr
+
+
+def test_coverage_reports_fraction_and_revisit(tmp_path: Path) -> None:
+    path = str(_targets(tmp_path))
+    result = runner.invoke(
+        app, ["coverage", "--targets", path, "--hours", "72", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    out = {r["target"]: r for r in json.loads(result.stdout)}
+    assert set(out) == {"minsk", "field"}
+    field = out["field"]
+    assert field["area_km2"] > 1000 and 0 < field["fraction"] <= 1.0
+    assert field["covered_km2"] <= field["area_km2"] * (1 + 1e-9)
+    assert out["minsk"]["accesses"] >= 1
+    assert out["minsk"]["longest_wait_s"] > 0
+    table = runner.invoke(app, ["coverage", "--targets", path, "--hours", "72"])
+    assert table.exit_code == 0 and "revisit" in table.stdout

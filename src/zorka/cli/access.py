@@ -113,6 +113,51 @@ def _window_feature(w: AccessWindow, point: Any) -> dict[str, Any]:
     }
 
 
+def _search(
+    targets: Path,
+    mission: Path | None,
+    tle: Path | None,
+    satellite: list[str] | None,
+    start: str | None,
+    hours: float,
+    max_off_nadir: float | None,
+    min_sun_elevation: float | None,
+) -> tuple[list[Any], AccessReport, list[Any], dict[str, str], datetime, datetime]:
+    """Targets, point windows, area strips, reasons and the window of an access search."""
+    from zorka.geometry.targets import AreaTarget, PointTarget, read_targets
+
+    if not targets.exists():
+        raise _fail(f"{targets}: no such file")
+    try:
+        found, refused = read_targets(targets)
+    except ValueError as exc:
+        raise _fail(f"{targets}: {exc}") from None
+    for problem in refused:
+        err.print(f"[yellow]warning:[/yellow] {targets}: {problem}")
+    if not found:
+        raise _fail(f"{targets}: no valid target")
+    sats, _, default_start = select_fleet(mission, tle, None, None, satellite)
+    t0, t1 = _window(start, hours, default_start)
+    try:
+        # refuse impossible limits before any search, with the rule they break
+        AccessLimits(max_off_nadir or 45.0, 0.0, min_sun_elevation)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    limits, sensors = fleet_limits(sats, mission)
+    points = [t for t in found if isinstance(t, PointTarget)]
+    areas = [t for t in found if isinstance(t, AreaTarget)]
+    report = _point_access(sats, limits, points, t0, t1, max_off_nadir, min_sun_elevation)
+    for name, message in report.errors.items():
+        err.print(f"[yellow]warning:[/yellow] {name}: {message}")
+    strips: list[Any] = []
+    area_reasons: dict[str, str] = {}
+    if areas:
+        strips, area_reasons = _area_access(
+            sats, sensors, areas, t0, t1, max_off_nadir, min_sun_elevation
+        )
+    return found, report, strips, {**report.reasons, **area_reasons}, t0, t1
+
+
 @app.command()
 def access(
     targets: TargetsOpt,
@@ -128,37 +173,12 @@ def access(
     ] = Format.table,
 ) -> None:
     """Imaging opportunities: when each satellite can image each target, at what angles."""
-    from zorka.geometry.targets import AreaTarget, PointTarget, read_targets
-
     if fmt in (Format.csv, Format.ics):
         raise _fail("access writes table, json or geojson")
-    if not targets.exists():
-        raise _fail(f"{targets}: no such file")
-    found, refused = read_targets(targets)
-    for problem in refused:
-        err.print(f"[yellow]warning:[/yellow] {targets}: {problem}")
-    if not found:
-        raise _fail(f"{targets}: no valid target")
-    sats, _, default_start = select_fleet(mission, tle, None, None, satellite)
-    t0, t1 = _window(start, hours, default_start)
-    limits, sensors = fleet_limits(sats, mission)
-    try:
-        # refuse impossible limits before any search, with the rule they break
-        AccessLimits(max_off_nadir or 45.0, 0.0, min_sun_elevation)
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
-    points = [t for t in found if isinstance(t, PointTarget)]
-    areas = [t for t in found if isinstance(t, AreaTarget)]
-    report = _point_access(sats, limits, points, t0, t1, max_off_nadir, min_sun_elevation)
-    for name, message in report.errors.items():
-        err.print(f"[yellow]warning:[/yellow] {name}: {message}")
-    strips: list[Any] = []
-    area_reasons: dict[str, str] = {}
-    if areas:
-        strips, area_reasons = _area_access(
-            sats, sensors, areas, t0, t1, max_off_nadir, min_sun_elevation
-        )
-    by_name = {p.name: p for p in points}
+    found, report, strips, reasons, t0, t1 = _search(
+        targets, mission, tle, satellite, start, hours, max_off_nadir, min_sun_elevation
+    )
+    by_name = {t.name: t for t in found}
     if fmt is Format.json:
         out = [w.to_dict() for w in report.windows] + [s.to_dict() for s in strips]
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
@@ -172,9 +192,70 @@ def access(
         sys.stdout.write(json.dumps({"type": "FeatureCollection", "features": features}) + "\n")
     else:
         _print_table(report, strips, t0, t1)
-    reasons = {**report.reasons, **area_reasons}
     for name, reason in reasons.items():
         err.print(f"{name}: no opportunity — {reason}")
+
+
+@app.command()
+def coverage(
+    targets: TargetsOpt,
+    mission: MissionOpt = None,
+    tle: TleOpt = None,
+    satellite: SatelliteOpt = None,
+    start: StartOpt = None,
+    hours: HoursOpt = 24.0,
+    max_off_nadir: OffOpt = None,
+    min_sun_elevation: SunOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+) -> None:
+    """Coverage and revisit of each target: how much one pass, one day and the horizon image."""
+    from zorka.geometry.strips import coverage as coverage_of
+
+    if fmt not in (Format.table, Format.json):
+        raise _fail("coverage writes table or json")
+    found, report, strips, reasons, t0, t1 = _search(
+        targets, mission, tle, satellite, start, hours, max_off_nadir, min_sun_elevation
+    )
+    accesses: list[Any] = [*report.windows, *strips]
+    results = [coverage_of(t, accesses, t0, t1) for t in found]
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps([r.to_dict() for r in results], indent=2) + "\n")
+        return
+    table = Table(
+        title=f"Coverage {t0:%Y-%m-%d %H:%M} – {t1:%Y-%m-%d %H:%M} UTC", header_style="bold"
+    )
+    for column in (
+        "target",
+        "km²",
+        "accesses",
+        "covered",
+        "best pass",
+        "best day",
+        "revisit",
+        "longest wait",
+    ):
+        table.add_column(column, justify="left" if column == "target" else "right", no_wrap=True)
+    for target, r in zip(found, results, strict=True):
+        d = r.to_dict()
+        best_pass = max((p["fraction"] for p in d["passes"]), default=0.0)
+        best_day = max((day["fraction"] for day in d["days"]), default=0.0)
+        table.add_row(
+            target.name,
+            f"{d['area_km2']:.0f}" if d["area_km2"] else "point",
+            str(d["accesses"]),
+            f"{100 * d['fraction']:.1f}%",
+            f"{100 * best_pass:.1f}%",
+            f"{100 * best_day:.1f}%",
+            _hours(d["revisit_s"]),
+            _hours(d["longest_wait_s"]),
+        )
+    _console().print(table)
+    for name, reason in reasons.items():
+        err.print(f"{name}: no opportunity — {reason}")
+
+
+def _hours(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds / 3600:.1f} h"
 
 
 def _area_access(
