@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import numpy as np
@@ -298,7 +298,7 @@ def _windows_of(
         r_e, v_e = teme_to_itrf(r, vel, times)
         assert v_e is not None
         return view_geometry(
-            r_e, v_e, pos[tgt[rows]], enu[tgt[rows]], times, lim.nadir_gsd_m, sun=sun
+            r_e, v_e, pos[tgt[rows]], enu[tgt[rows]], times, lim.nadir_gsd_m, sun=sun, gsd=sun
         )
 
     cos_max = math.cos(math.radians(lim.max_off_nadir_deg))
@@ -430,37 +430,47 @@ def _solve(
     return refine_roots(sub, a, b, fa, fb, tol_s=1e-3)
 
 
-def _angles(view: ViewGeometry, i: int) -> Angles:
-    return Angles(
-        float(view.off_nadir_deg[i]),
-        float(view.roll_deg[i]),
-        float(view.pitch_deg[i]),
-        float(view.incidence_deg[i]),
-        float(view.view_azimuth_deg[i]),
-        float(view.slant_range_km[i]),
-        float(view.gsd_m[i]),
-        float(view.sun_elevation_deg[i]),
-        float(view.sun_azimuth_deg[i]),
-    )
+_ANGLE_FIELDS = (
+    "off_nadir_deg",
+    "roll_deg",
+    "pitch_deg",
+    "incidence_deg",
+    "view_azimuth_deg",
+    "slant_range_km",
+    "gsd_m",
+    "sun_elevation_deg",
+    "sun_azimuth_deg",
+)
+
+
+def _angles(view: ViewGeometry) -> list[Angles]:
+    columns = [np.asarray(getattr(view, name), dtype=np.float64).tolist() for name in _ANGLE_FIELDS]
+    return [Angles(*row) for row in zip(*columns, strict=True)]
+
+
+def _instants(t0: datetime, seconds: Array) -> list[datetime]:
+    base = np.datetime64(t0.replace(tzinfo=None), "us")
+    micro = np.round(seconds * 1e6).astype("timedelta64[us]")
+    return [d.replace(tzinfo=UTC) for d in (base + micro).tolist()]
 
 
 def _to_windows(
     sat: Satellite, targets: Sequence[PointLike], found: _Found, t0: datetime
 ) -> list[AccessWindow]:
-    out = []
-    for i, j in enumerate(found.target.tolist()):
-        out.append(
-            AccessWindow(
-                sat.name,
-                sat.norad_id,
-                targets[j].name,
-                t0 + timedelta(seconds=float(found.start[i])),
-                t0 + timedelta(seconds=float(found.end[i])),
-                t0 + timedelta(seconds=float(found.best[i])),
-                _angles(found.views[1], i),
-                _angles(found.views[0], i),
-                _angles(found.views[2], i),
-                bool(found.sunlit[i]),
-            )
+    starts, bests, ends = (_instants(t0, x) for x in (found.start, found.best, found.end))
+    at_start, at_best, at_end = (_angles(v) for v in found.views)
+    return [
+        AccessWindow(
+            sat.name,
+            sat.norad_id,
+            targets[j].name,
+            starts[i],
+            ends[i],
+            bests[i],
+            at_best[i],
+            at_start[i],
+            at_end[i],
+            lit,
         )
-    return out
+        for i, (j, lit) in enumerate(zip(found.target.tolist(), found.sunlit.tolist(), strict=True))
+    ]

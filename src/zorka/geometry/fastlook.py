@@ -101,7 +101,8 @@ def _grid(  # pragma: no cover - compiled
     seconds: Array,
     theta: Array,
     stations: Array,
-    enu: Array,
+    ups: Array,
+    units: Array,
     radius: float,
     xke: float,
     j2: float,
@@ -109,8 +110,9 @@ def _grid(  # pragma: no cover - compiled
     geo: Array,
     err: NDArray[np.uint8],
 ) -> None:
-    """Every satellite at every grid time from every station: ``out[i, j, k, :]`` as in
-    ``_view``; ``geo[i, k]`` = |r|, |v_ecef|, and the unit vector of r (Earth-fixed)."""
+    """Every satellite at every grid time from every station, only what a coarse search needs:
+    ``out[i, j, k]`` = sin el, its rate, cos of the geocentric angle to the station;
+    ``geo[i, k]`` = |r|, |v| (Earth-fixed)."""
     m = stations.shape[0]
     for i in prange(sat.size):
         rv = np.empty(6)
@@ -120,25 +122,34 @@ def _grid(  # pragma: no cover - compiled
             err[i, k] = code
             if code != 0:
                 for j in range(m):
-                    for q in range(6):
+                    for q in range(3):
                         out[i, j, k, q] = np.nan
-                for q in range(5):
-                    geo[i, k, q] = np.nan
+                geo[i, k, 0] = np.nan
+                geo[i, k, 1] = np.nan
                 continue
-            for j in range(m):
-                _view(rv, theta[k], stations[j], enu[j], out[i, j, k])
             cs = math.cos(theta[k])
             sn = math.sin(theta[k])
             x = cs * rv[0] + sn * rv[1]
             y = -sn * rv[0] + cs * rv[1]
+            z = rv[2]
             vx = cs * rv[3] + sn * rv[4] + W * y
             vy = -sn * rv[3] + cs * rv[4] - W * x
-            r = math.sqrt(x * x + y * y + rv[2] * rv[2])
+            vz = rv[5]
+            r = math.sqrt(x * x + y * y + z * z)
             geo[i, k, 0] = r
-            geo[i, k, 1] = math.sqrt(vx * vx + vy * vy + rv[5] * rv[5])
-            geo[i, k, 2] = x / r
-            geo[i, k, 3] = y / r
-            geo[i, k, 4] = rv[2] / r
+            geo[i, k, 1] = math.sqrt(vx * vx + vy * vy + vz * vz)
+            for j in range(m):
+                px = x - stations[j, 0]
+                py = y - stations[j, 1]
+                pz = z - stations[j, 2]
+                d = math.sqrt(px * px + py * py + pz * pz)
+                up = px * ups[j, 0] + py * ups[j, 1] + pz * ups[j, 2]
+                up1 = vx * ups[j, 0] + vy * ups[j, 1] + vz * ups[j, 2]
+                d1 = (px * vx + py * vy + pz * vz) / d
+                sin_el = up / d
+                out[i, j, k, 0] = sin_el
+                out[i, j, k, 1] = (up1 - sin_el * d1) / d
+                out[i, j, k, 2] = (x * units[j, 0] + y * units[j, 1] + z * units[j, 2]) / r
 
 
 def look_pairs(
@@ -178,21 +189,23 @@ def look_grid(
     enu: Array,
     constants: tuple[float, float, float],
 ) -> tuple[Array, Array, NDArray[np.uint8]]:
-    """Views of near-Earth satellites on a common grid from every station:
-    ``(n_sat, n_station, n_time, 6)``, the Earth-fixed geometry ``(n_sat, n_time, 5)`` and
-    error codes ``(n_sat, n_time)``."""
+    """Near-Earth satellites on a common grid from every station: sin el, its rate and the
+    cosine of the geocentric station-satellite angle ``(n_sat, n_station, n_time, 3)``; |r|
+    and |v| Earth-fixed ``(n_sat, n_time, 2)``; error codes ``(n_sat, n_time)``."""
     n, m, t = sat.size, stations.shape[0], seconds.size
-    out = np.empty((n, m, t, 6))
-    geo = np.empty((n, t, 5))
+    out = np.empty((n, m, t, 3))
+    geo = np.empty((n, t, 2))
     err = np.zeros((n, t), dtype=np.uint8)
+    units = stations / np.linalg.norm(stations, axis=-1, keepdims=True)
     _grid(
         coef,
         np.ascontiguousarray(sat, dtype=np.intp),
         np.ascontiguousarray(tsince0),
         np.ascontiguousarray(seconds),
         np.ascontiguousarray(theta),
-        stations,
-        enu,
+        np.ascontiguousarray(stations),
+        np.ascontiguousarray(enu[:, 2, :]),
+        np.ascontiguousarray(units),
         *constants,
         out,
         geo,

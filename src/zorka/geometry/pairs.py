@@ -99,14 +99,15 @@ class PairGeometry:
     def grid(
         self, members: IntArray, times: TimeArray
     ) -> tuple[Array, Array, Array, Array, Array, NDArray[np.uint8]]:
-        """Satellites ``members`` at every instant from every station: sin el and its rate
-        ``(n, m, t)``, then Earth-fixed |r|, |v| ``(n, t)``, unit r ``(n, t, 3)``, errors."""
+        """Satellites ``members`` at every instant from every station: sin el, its rate and
+        the cosine of the geocentric station-satellite angle ``(n, m, t)``, then Earth-fixed
+        |r| and |v| ``(n, t)``, and error codes."""
         n, m, nt = members.size, len(self.stations.stations), times.seconds.size
         s = np.empty((n, m, nt))
         ds = np.empty((n, m, nt))
+        cos_psi = np.empty((n, m, nt))
         r_norm = np.empty((n, nt))
         v_norm = np.empty((n, nt))
-        r_unit = np.empty((n, nt, 3))
         err = np.zeros((n, nt), dtype=np.uint8)
         theta = gmst82(times)
         deep = self.batch.deep[members]
@@ -123,13 +124,8 @@ class PairGeometry:
                 self.stations.enu,
                 self.constants,
             )
-            s[near], ds[near] = out[..., 0], out[..., 1]
-            r_norm[near], v_norm[near], r_unit[near], err[near] = (
-                geo[..., 0],
-                geo[..., 1],
-                geo[..., 2:],
-                e,
-            )
+            s[near], ds[near], cos_psi[near] = out[..., 0], out[..., 1], out[..., 2]
+            r_norm[near], v_norm[near], err[near] = geo[..., 0], geo[..., 1], e
         far = np.flatnonzero(deep)
         if far.size:
             r_teme, v_teme, e = self.batch.grid(members[far], times)
@@ -140,6 +136,7 @@ class PairGeometry:
             s[far], ds[far] = lk.sin_elevation, lk.sin_elevation_rate
             rn = np.linalg.norm(r, axis=-1)
             r_norm[far], v_norm[far] = rn, np.linalg.norm(v, axis=-1)
-            r_unit[far] = r / rn[..., None]
+            units = st.position_km / np.linalg.norm(st.position_km, axis=-1, keepdims=True)
+            cos_psi[far] = np.einsum("nti,mi->nmt", r / rn[..., None], units)
             err[far] = e
-        return s, ds, r_norm, v_norm, r_unit, err
+        return s, ds, cos_psi, r_norm, v_norm, err

@@ -103,7 +103,7 @@ def coarse_search(
     grid = np.arange(0.0, span, step)
     grid = np.append(grid, span) if span - grid[-1] > 1e-6 else grid
     times = TimeArray(t0, grid)
-    s, ds, r_norm, v_norm, r_unit, error = geometry.grid(members, times)
+    s, ds, cos_psi, r_norm, v_norm, error = geometry.grid(members, times)
     geometry.evaluations += error.size
     for row in np.flatnonzero(error.any(axis=1)):
         first = int(np.flatnonzero(error[row])[0])
@@ -123,7 +123,6 @@ def coarse_search(
         omega = np.nanmax(v_norm / r_norm, axis=1) * 1.05  # (n_sat,)
         r_max = np.nanmax(r_norm, axis=1)
     station_r = np.linalg.norm(st.position_km, axis=-1)  # (m,)
-    cos_psi = np.einsum("nti,mi->nmt", r_unit, st.position_km / station_r[:, None])
     psi = np.arccos(np.clip(np.nan_to_num(cos_psi, nan=-1.0), -1.0, 1.0))
     margin = np.deg2rad(low_deg - 1.0)  # geodetic and geocentric zenith differ by < 0.2 deg
     ratio = np.clip(station_r[None, :] * np.cos(margin)[None, :] / r_max[:, None], -1.0, 1.0)

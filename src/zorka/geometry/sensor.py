@@ -136,12 +136,13 @@ def view_geometry(
     nadir_gsd_m: ArrayLike = np.nan,
     *,
     sun: bool = True,
+    gsd: bool = True,
 ) -> ViewGeometry:
     """The view of targets (Earth-fixed positions and east/north/up axes) from satellites
     (Earth-fixed states with Earth-relative velocity) at ``times``; all broadcast together.
 
-    ``sun=False`` leaves the Sun's angles NaN (and the satellite sunlit) for searches that only
-    need the pointing."""
+    ``sun=False`` leaves the Sun's angles NaN (and the satellite sunlit), ``gsd=False`` the
+    altitude and ground sample distance, for searches that only need the pointing."""
     r = np.asarray(position_km, dtype=np.float64)
     v = np.asarray(velocity_km_s, dtype=np.float64)
     p = np.asarray(target_km, dtype=np.float64)
@@ -164,14 +165,17 @@ def view_geometry(
     azimuth = np.mod(
         np.rad2deg(np.arctan2(_dot(back, enu[..., 0, :]), _dot(back, enu[..., 1, :]))), 360
     )
-    _, _, altitude = itrf_to_geodetic(r)
-    with np.errstate(invalid="ignore"):
-        gsd = np.asarray(nadir_gsd_m) * (rng / altitude) / np.sqrt(np.clip(up, 1e-6, 1.0))
+    if gsd:
+        _, _, altitude = itrf_to_geodetic(r)
+        with np.errstate(invalid="ignore"):
+            sample = np.asarray(nadir_gsd_m) * (rng / altitude) / np.sqrt(np.clip(up, 1e-6, 1.0))
+    else:
+        altitude = sample = np.full(off.shape, np.nan)
     if not sun:
         nan = np.full(off.shape, np.nan)
         lit = np.ones(off.shape, dtype=bool)
         return ViewGeometry(
-            off, roll, pitch, incidence, azimuth, rng, altitude, gsd, nan, nan, lit, cz_rate
+            off, roll, pitch, incidence, azimuth, rng, altitude, sample, nan, nan, lit, cz_rate
         )
     sun_km = sun_itrf_km(times)
     to_sun = sun_km - p
@@ -190,7 +194,7 @@ def view_geometry(
         azimuth,
         rng,
         altitude,
-        gsd,
+        sample,
         sun_el,
         sun_az,
         penumbra >= 0,
