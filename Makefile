@@ -31,10 +31,13 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# each script runs zorka and its peer on the same work in one run and prints the ratio
 bench: $(STAMP)
-	$(BIN)/python bench/propagation.py
-	$(BIN)/python bench/passes.py
-	$(BIN)/python bench/catalog_scale.py
+	cd bench && ../$(BIN)/python propagation.py
+	cd bench && ../$(BIN)/python passes.py
+	cd bench && ../$(BIN)/python catalog_scale.py
+	cd bench && ../$(BIN)/python access_points.py
+	cd bench && ../$(BIN)/python access_area.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
