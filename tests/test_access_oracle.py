@@ -72,7 +72,7 @@ class Oracle:
         los /= np.linalg.norm(los, axis=1)[:, None]
         cz, cy, cx = (los * z).sum(1), (los * y).sum(1), (los * x).sum(1)
         alt, az, _ = (self.earth + topos).at(t).observe(self.sun).apparent().altaz()
-        sat_alt, _, _ = (self.sat - topos).at(t).altaz()
+        sat_alt, sat_az, sat_range = (self.sat - topos).at(t).altaz()
         return {
             "off": np.degrees(np.arccos(np.clip(cz, -1, 1))),
             "roll": np.degrees(np.arctan2(cy, cz)),
@@ -80,6 +80,8 @@ class Oracle:
             "sun": alt.degrees,
             "sun_az": az.degrees,
             "elevation": sat_alt.degrees,
+            "view_azimuth": sat_az.degrees,
+            "range": sat_range.km,
         }
 
     def windows(self, target: Point, lim: AccessLimits) -> list[tuple[float, float]]:
@@ -143,6 +145,11 @@ def test_agile_windows_match(oracle: Oracle, kanopus: Satellite) -> None:
             assert abs(w.best.roll_deg - ref["roll"][0]) < 0.05
             assert abs(w.best.pitch_deg - ref["pitch"][0]) < 0.05
             assert abs(w.best.sun_elevation_deg - ref["sun"][0]) < 0.05
+            assert abs(w.best.sun_azimuth_deg - ref["sun_az"][0]) < 0.05
+            # incidence is the satellite's zenith distance seen from the target
+            assert abs(w.best.incidence_deg - (90.0 - ref["elevation"][0])) < 0.05
+            assert abs((w.best.view_azimuth_deg - ref["view_azimuth"][0] + 180) % 360 - 180) < 0.05
+            assert abs(w.best.slant_range_km - ref["range"][0]) < 0.05
             # the best time is the least off-nadir within the window
             for dt in (-2.0, 2.0):
                 when = w.best_time + timedelta(seconds=dt)
