@@ -1,0 +1,1 @@
+"""Acquisition and downlink planning: requests, plans, schedulers and benchmark instances."""
