@@ -198,3 +198,17 @@ def test_per_request_limits_tighten(kanopus: Satellite) -> None:
     assert len(b) < len(a)
     assert all(w.best.off_nadir_deg <= 15.0 + 1e-6 for w in b)
     assert all(w.at_start.off_nadir_deg <= 15.0 + 1e-3 for w in b)
+
+
+def test_reasons_tell_angle_from_light(kanopus: Satellite) -> None:
+    end = START + timedelta(hours=HOURS)
+    dark = AccessLimits(max_off_nadir_deg=35.0, max_pitch_deg=20.0, min_sun_elevation_deg=89.0)
+    report = find_access([kanopus], TARGETS, START, end, dark)
+    assert not report.windows
+    assert all(r.startswith("sun too low") for r in report.reasons.values()), report.reasons
+    narrow = AccessLimits(max_off_nadir_deg=0.01, max_pitch_deg=0.0, min_sun_elevation_deg=None)
+    report = find_access([kanopus], TARGETS, START, end, narrow)
+    assert not report.windows
+    assert all(
+        r.startswith(("off-nadir angle too large", "no pass")) for r in report.reasons.values()
+    ), report.reasons

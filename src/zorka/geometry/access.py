@@ -388,7 +388,7 @@ def _windows_of(
         for j, a_, b_, ok in zip(
             tgt.tolist(), s_start.tolist(), s_end.tolist(), inside.tolist(), strict=True
         ):
-            if ok and max(a_, b_) >= 0:
+            if ok:  # in reach: remember how high the Sun got, to say why if it never sufficed
                 best_sun[j] = max(best_sun.get(j, -math.inf), max(a_, b_) + level)
         keep &= (s_start >= 0) | (s_end >= 0)
         rise = np.flatnonzero(keep & (s_start < 0))
