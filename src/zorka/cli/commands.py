@@ -1,5 +1,29 @@
 """Imports every verb module so that its commands are registered on the application."""
 
-from zorka.cli import access, fleet, mission, passes, products, serve, tm
+from zorka.cli import (
+    access,
+    fleet,
+    frames,
+    mission,
+    passes,
+    plan,
+    products,
+    serve,
+    simulate,
+    spot5,
+    tm,
+)
 
-__all__ = ["access", "fleet", "mission", "passes", "products", "serve", "tm"]
+__all__ = [
+    "access",
+    "fleet",
+    "frames",
+    "mission",
+    "passes",
+    "plan",
+    "products",
+    "serve",
+    "simulate",
+    "spot5",
+    "tm",
+]

@@ -2,6 +2,7 @@
 
 ``decode`` and ``import-xtce`` work on files alone; ``ingest``, ``query``, ``export`` and
 ``alarms`` work on the archive (``archive.sqlite`` in the data directory unless ``--archive``).
+``ingest --link`` archives a live stream (a simulator's, say) and shows it as it comes.
 Thin: every verb is a call into :mod:`zorka.control` (``mdb``, ``decoding``, ``alarms``,
 ``ingest``, ``archive``). Importing this module also publishes ``zorka schema mdb``.
 """
@@ -10,14 +11,17 @@ from __future__ import annotations
 
 import csv
 import json
+import queue
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import typer
-from rich.console import Console
+from rich.console import Console, Group
+from rich.live import Live
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -25,9 +29,10 @@ from zorka.cli.app import app
 from zorka.control.alarms import AlarmEvent, AlarmServer, severity_name
 from zorka.control.archive import SqliteArchive, export_samples, parquet_available
 from zorka.control.decoding import PacketDecoder
-from zorka.control.downlink import DownlinkConfig
+from zorka.control.downlink import DownlinkConfig, DownlinkDecoder
 from zorka.control.framesync import ASM
 from zorka.control.ingest import TelemetryIngester
+from zorka.control.links import TcpTmLink, TmLink, UdpTmLink
 from zorka.control.mdb import (
     MdbError,
     MissionDatabase,
@@ -155,7 +160,21 @@ def _fail(message: str) -> typer.Exit:
 
 @tm_app.command("ingest")
 def ingest(
-    file: Annotated[Path, typer.Argument(help="file of CADUs/frames or packets", dir_okay=False)],
+    file: Annotated[
+        Path | None, typer.Argument(help="file of CADUs/frames or packets", dir_okay=False)
+    ] = None,
+    link: Annotated[
+        str | None,
+        typer.Option(
+            "--link",
+            help="live: udp://127.0.0.1:PORT (listen; a unit a datagram) or tcp://127.0.0.1:PORT "
+            "(connect); instead of FILE",
+        ),
+    ] = None,
+    duration: Annotated[
+        float | None,
+        typer.Option("--duration", help="--link: stop after this many seconds (default: Ctrl-C)"),
+    ] = None,
     mdb: Annotated[
         str, typer.Option("--mdb", help="database: an embedded name (bka), a YAML or XTCE file")
     ] = "bka",
@@ -196,7 +215,9 @@ def ingest(
     """
     if frames not in ("tm", "aos", "none"):
         raise _fail(f"--frames {frames!r}: use tm, aos or none")
-    if not file.is_file():
+    if (file is None) == (link is None):
+        raise _fail("give a FILE or --link, one of them")
+    if file is not None and not file.is_file():
         raise _fail(f"{file}: no such file")
     database = _database(mdb)
     correlation = TimeCorrelation.from_database(database)
@@ -223,6 +244,10 @@ def ingest(
         has_fecf=fecf,
     )
     kind: Literal["tm", "aos", "none"] = frames  # type: ignore[assignment]
+    if link is not None:
+        _ingest_live(link, database, correlation, kind, config, archive, duration, output)
+        return
+    assert file is not None
     with _open_archive(archive) as store:
         ingester = TelemetryIngester(database, store, correlation=correlation)
         size = file.stat().st_size
@@ -263,6 +288,163 @@ def ingest(
         for name, value in rows.items():
             table.add_row(name, str(value))
         Console().print(table)
+
+
+def _link_address(link: str) -> tuple[str, str, int]:
+    scheme, sep, rest = link.partition("://")
+    host, _, port = rest.rpartition(":")
+    if not sep or scheme not in ("udp", "tcp") or not port.isdigit():
+        raise _fail(f"--link {link!r}: use udp://127.0.0.1:PORT or tcp://127.0.0.1:PORT")
+    if host not in ("127.0.0.1", "localhost"):
+        # the live links are for simulators and station front ends on this machine
+        raise _fail(f"--link {link!r}: only the loopback address 127.0.0.1 is supported")
+    return scheme, "127.0.0.1", int(port)
+
+
+def _ingest_live(
+    link: str,
+    database: MissionDatabase,
+    correlation: TimeCorrelation | None,
+    kind: Literal["tm", "aos", "none"],
+    config: DownlinkConfig,
+    archive: Path | None,
+    duration: float | None,
+    output: str,
+) -> None:
+    """Archive what a live link brings, showing the latest values and the alarms as they come."""
+    scheme, host, port = _link_address(link)
+    units: queue.Queue[bytes] = queue.Queue()
+    frames = DownlinkDecoder(replace(config, frame_type=kind)) if kind != "none" else None
+    fixed = None
+    if frames is not None and scheme == "tcp":
+        fixed = len(config.asm or b"") + config.body_length
+    try:
+        receiver: TmLink = (
+            UdpTmLink(f"ingest {link}", host, port, units.put)
+            if scheme == "udp"
+            else TcpTmLink(f"ingest {link}", host, port, units.put, fixed_length=fixed)
+        )
+    except OSError as exc:
+        raise _fail(f"--link {link}: {exc}") from None
+    display = PacketDecoder(database)
+    latest: dict[str, tuple[Any, int]] = {}
+    deadline = None if duration is None else time.monotonic() + duration
+    out = Console()
+    live = out.is_terminal and output == "table"
+    with _open_archive(archive) as store, receiver:
+        ingester = TelemetryIngester(database, store, correlation=correlation, source=link)
+        receiver.start()
+        err.print(f"listening on {link} ({kind} frames); Ctrl-C to stop", highlight=False)
+        with Live(console=out, auto_refresh=False, transient=False) if live else _NoLive() as view:
+            try:
+                while deadline is None or time.monotonic() < deadline:
+                    batch = _drain(units, 0.25)
+                    if not batch:
+                        continue
+                    if frames is not None:
+                        packets = [p.data for p in frames.feed_units(batch)]
+                    else:
+                        packets = batch
+                    for event in ingester.ingest_packets(packets):
+                        if not live and output == "table":
+                            out.print(_alarm_line(event), highlight=False)
+                    for decoded in display.decode(packets):
+                        for name, samples in decoded.parameters.items():
+                            i = len(decoded) - 1
+                            value = samples.eng[i] if samples.valid[i] else None
+                            latest[name] = (_plain(value), int(samples.level[i]))
+                    if live:
+                        view.update(_live_view(database, latest, ingester), refresh=True)
+            except KeyboardInterrupt:
+                pass
+        counts: dict[str, Any] = dict(ingester.counts.as_dict())
+        if frames is not None:
+            counts.update(frames=frames.stats.frames, frames_bad=frames.stats.frames_invalid,
+                          frames_missing=frames.stats.frames_missing)  # fmt: skip
+        counts["link_status"] = receiver.status.value
+        alarms = [
+            {"parameter": a.parameter, "severity": severity_name(a.severity),
+             "state": "in limits" if a.in_limits else severity_name(a.level), "value": a.value}
+            for a in ingester.alarms.active(time.time())
+        ]  # fmt: skip
+    if output == "json":
+        values = {name: value for name, (value, _) in latest.items()}
+        typer.echo(json.dumps({"counts": counts, "values": values, "alarms": alarms}, default=str))
+    elif not live:
+        out.print(_live_view(database, latest, ingester))
+
+
+class _NoLive:
+    """Stands in for ``rich.live.Live`` when standard output is not a terminal."""
+
+    def __enter__(self) -> _NoLive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def _drain(units: queue.Queue[bytes], wait_s: float) -> list[bytes]:
+    try:
+        batch = [units.get(timeout=wait_s)]
+    except queue.Empty:
+        return []
+    while len(batch) < 10_000:
+        try:
+            batch.append(units.get_nowait())
+        except queue.Empty:
+            break
+    return batch
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def _alarm_line(event: AlarmEvent) -> str:
+    return (
+        f"{_iso(event.time_s)} alarm {event.kind}: {event.parameter} {event.severity} "
+        f"= {event.value}"
+    )
+
+
+def _live_view(
+    database: MissionDatabase, latest: dict[str, tuple[Any, int]], ingester: TelemetryIngester
+) -> Group:
+    colours = {1: "yellow", 2: "red"}
+    values = Table(title="latest values", header_style="bold", show_edge=False)
+    for column in ("parameter", "value", "unit"):
+        values.add_column(column)
+    for parameter in database.parameters:
+        if parameter.name not in latest or parameter.name.startswith(("CCSDS_", "PUS_")):
+            continue
+        value, level = latest[parameter.name]
+        text = f"{value:.3f}" if isinstance(value, float) else str(value)
+        if level in colours:
+            text = f"[{colours[level]}]{text}[/{colours[level]}]"
+        values.add_row(parameter.name, text, database.parameter_type(parameter.name).unit or "")
+    alarms = Table(title="alarms", header_style="bold", show_edge=False)
+    for column in ("parameter", "severity", "now", "value"):
+        alarms.add_column(column)
+    for a in ingester.alarms.active(time.time()):
+        colour = colours[2 if a.severity > 1 else 1]
+        alarms.add_row(
+            a.parameter, f"[{colour}]{severity_name(a.severity)}[/{colour}]",
+            "in limits" if a.in_limits else severity_name(a.level), str(a.value),
+        )  # fmt: skip
+    c = ingester.counts
+    summary = (
+        f"{c.packets} packets, {c.samples} samples, {c.alarms_raised} alarms raised, "
+        f"{c.packets_unmatched} unmatched"
+    )
+    return Group(values, alarms, summary)
 
 
 @tm_app.command("query")

@@ -11,6 +11,9 @@ the reverse, and ``alarms`` turns limit violations into alarms. ``archive`` stor
 samples, events, alarms and command history (SQLite), ``timecorrelation`` maps on-board time
 to UTC, and ``ingest`` runs frames or packets through decoding and limit checks into the archive.
 ``commanding`` validates, encodes (PUS-C), wraps, queues, sends and verifies telecommands.
+``packettable`` lays decoded packets out as rows (``zorka packets decode``). The spacecraft's
+side, for the simulator: ``framing`` packs packets into frames and CADUs, ``commanddecoding``
+reads a telecommand back into its command and arguments.
 """
 
 from zorka.control.alarms import Alarm, AlarmEvent, AlarmServer
@@ -26,6 +29,7 @@ from zorka.control.archive import (
     export_samples,
 )
 from zorka.control.cltu import CltuDecodeResult, bch_parity, decode_cltu, encode_cltu
+from zorka.control.commanddecoding import CommandDecodeError, DecodedCommand, decode_command
 from zorka.control.commanding import (
     CommandEncoder,
     Commander,
@@ -48,6 +52,7 @@ from zorka.control.encoding import encode_packet
 from zorka.control.errors import CltuError, FrameError, LinkLayerError
 from zorka.control.fecf import append_fecf, check_fecf, crc16_ccitt
 from zorka.control.framesync import ASM, FrameSynchronizer, find_asm
+from zorka.control.framing import TmFramer, encode_cadus, idle_packet
 from zorka.control.hexdump import read_hex_dump, write_hex_dump
 from zorka.control.ingest import IngestCounts, TelemetryIngester
 from zorka.control.links import (
@@ -62,6 +67,7 @@ from zorka.control.links import (
     UdpTmLink,
 )
 from zorka.control.packetextraction import PacketExtractor
+from zorka.control.packettable import PacketTable, decode_packet_table
 from zorka.control.randomizer import derandomize_tm, randomize_tc, randomize_tm
 from zorka.control.reedsolomon import ReedSolomon, RsDecodeResult
 from zorka.control.spacepacket import (
@@ -87,12 +93,14 @@ __all__ = [
     "ArchivedPacket",
     "CltuDecodeResult",
     "CltuError",
+    "CommandDecodeError",
     "CommandEncoder",
     "CommandError",
     "CommandRecord",
     "CommandStage",
     "Commander",
     "ContainerBatch",
+    "DecodedCommand",
     "DownlinkConfig",
     "DownlinkDecoder",
     "DownlinkPacket",
@@ -110,6 +118,7 @@ __all__ = [
     "PacketDecoder",
     "PacketExtractor",
     "PacketSequenceCounter",
+    "PacketTable",
     "ParameterSeries",
     "PusConventions",
     "PusTc",
@@ -128,6 +137,7 @@ __all__ = [
     "TelemetryIngester",
     "TimeCorrelation",
     "TmFrame",
+    "TmFramer",
     "TmLink",
     "UdpTcLink",
     "UdpTmLink",
@@ -137,11 +147,15 @@ __all__ = [
     "check_fecf",
     "crc16_ccitt",
     "decode_cltu",
+    "decode_command",
+    "decode_packet_table",
     "derandomize_tm",
+    "encode_cadus",
     "encode_cltu",
     "encode_packet",
     "export_samples",
     "find_asm",
+    "idle_packet",
     "packet_times",
     "randomize_tc",
     "randomize_tm",

@@ -558,8 +558,9 @@ class Commander:
             if command.carried is not None:
                 self._listen(command.carried)
                 command.carried.reference_unix_s = command.carried.execute_unix_s
-        sent = self.link.send(cltu)
-        with self._changed:
+            # sent under the lock: a report that comes back at once waits until "sent" is in
+            # the history, which then reads in the order things happened
+            sent = self.link.send(cltu)
             if sent:
                 self._record_stage(command, "sent", "ok", f"{len(cltu)} bytes on {self.link.name}")
                 if command.status == "released":

@@ -166,6 +166,8 @@ def encode_packet(
     for position, bits, number in fields:
         acc |= number << (total_bits - position - bits)
     packet = bytearray(acc.to_bytes(total_bits // 8, "big"))
+    if len(packet) == 6 and packet[0] >> 5 == 0:
+        packet.append(0)  # a space packet has at least one byte of data (133.0-B 4.1.3.2.2)
     if len(packet) >= 7 and packet[0] >> 5 == 0:
         packet[4:6] = (len(packet) - 7).to_bytes(2, "big")
     return bytes(packet)

@@ -147,7 +147,10 @@ class _CommandReader(_ContainerReader):
                     if cq is None:
                         raise _UnsupportedError(ref, f"no container {ref.get('containerRef')!r}")
                     fields["container"] = self.out_name(cq, self.containers)
-                elif _kid(child, "Comparison") or _kid(child, "ComparisonList"):
+                elif (
+                    _kid(child, "Comparison") is not None
+                    or _kid(child, "ComparisonList") is not None
+                ):
                     fields["when"] = self.comparisons(child, space)
                 else:
                     other = next(

@@ -328,7 +328,10 @@ class _TypeReader(_DocumentReader):
         variable = _kid(enc, "Variable")
         self.ok(size, variable)
         if size is not None:
-            fixed = _kid(size, "Fixed", "FixedValue") or _kid(size, "FixedValue")
+            # not ``or``: an element without children is falsy
+            fixed = _kid(size, "Fixed", "FixedValue")
+            if fixed is None:
+                fixed = _kid(size, "FixedValue")
             self.ok(_kid(size, "Fixed"), fixed)
             term = _kid(size, "TerminationChar")
             leading = _kid(size, "LeadingSize")
@@ -361,7 +364,9 @@ class _TypeReader(_DocumentReader):
                 raise _UnsupportedError(
                     _kid(enc, algo) or enc, "transform algorithms are not supported"
                 )
-        fixed = _kid(size, "FixedValue") or _kid(size, "Fixed", "FixedValue")
+        fixed = _kid(size, "FixedValue")
+        if fixed is None:
+            fixed = _kid(size, "Fixed", "FixedValue")
         self.ok(_kid(size, "Fixed"), fixed)
         if fixed is not None and fixed.text:
             bits = int(fixed.text)
