@@ -39,6 +39,7 @@ bench: $(STAMP)
 	cd bench && ../$(BIN)/python access_points.py
 	cd bench && ../$(BIN)/python access_area.py
 	cd bench && ../$(BIN)/python spot5.py
+	cd bench && ../$(BIN)/python control.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
