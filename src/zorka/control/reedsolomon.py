@@ -22,6 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 __all__ = [
     "PARITY_SYMBOLS",
@@ -149,18 +150,38 @@ def _syndrome_table() -> npt.NDArray[np.uint64]:
     return np.ascontiguousarray(table.astype(np.uint8)).view(np.uint64).reshape(N, 256, 4)
 
 
+@njit(cache=True, nogil=True)
+def _xor_rows(  # pragma: no cover - compiled
+    table: npt.NDArray[np.uint64], symbols: npt.NDArray[np.uint8], out: npt.NDArray[np.uint64]
+) -> None:
+    for row in range(symbols.shape[0]):
+        a = np.uint64(0)
+        b = np.uint64(0)
+        c = np.uint64(0)
+        d = np.uint64(0)
+        for pos in range(symbols.shape[1]):
+            entry = table[pos, symbols[row, pos]]
+            a ^= entry[0]
+            b ^= entry[1]
+            c ^= entry[2]
+            d ^= entry[3]
+        out[row, 0] = a
+        out[row, 1] = b
+        out[row, 2] = c
+        out[row, 3] = d
+
+
 def _xor_lookup(
     table: npt.NDArray[np.uint64], symbols: npt.NDArray[np.uint8]
 ) -> npt.NDArray[np.uint8]:
-    """XOR of table[position, symbol] over positions, for each row of ``symbols``."""
+    """XOR of table[position, symbol] over positions, for each row of ``symbols``.
+
+    Compiled: a numpy gather of (rows, positions, 4) words would walk megabytes of temporaries
+    for what is one pass of table look-ups per codeword.
+    """
     rows = symbols.shape[0]
     out = np.empty((rows, 4), dtype=np.uint64)
-    positions = np.arange(symbols.shape[1])
-    # Chunks keep the gathered (rows, positions, 4) array near 8 MB.
-    step = 1024
-    for start in range(0, rows, step):
-        gathered = table[positions, symbols[start : start + step]]
-        out[start : start + step] = np.bitwise_xor.reduce(gathered, axis=1)
+    _xor_rows(table, np.ascontiguousarray(symbols), out)
     return out.view(np.uint8).reshape(rows, PARITY_SYMBOLS)
 
 
