@@ -55,8 +55,19 @@ def test_ingest_goes_to_the_data_directory(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "1 ingested" in result.output
     store = SQLiteCatalog(data / "catalog.sqlite")
-    assert [i["id"] for i in store.search(SearchQuery()).items] == [L1C_PAN]
+    [item] = store.search(SearchQuery()).items
     store.close()
+    assert item["id"] == L1C_PAN
+    # Its thumbnail, made from the delivered preview, beside the catalog.
+    thumbnail = data / "quicklooks" / "bka-l1c" / L1C_PAN / "thumbnail.png"
+    assert item["assets"]["thumbnail"]["href"] == str(thumbnail.resolve())
+    assert thumbnail.is_file()
+    # Or where --quicklooks says.
+    elsewhere = tmp_path / "looks"
+    args = ["products", "ingest", "--catalog", str(tmp_path / "c.sqlite")]
+    result = runner.invoke(app, [*args, "--quicklooks", str(elsewhere), str(product)])
+    assert result.exit_code == 0, result.output
+    assert (elsewhere / "bka-l1c" / L1C_PAN / "thumbnail.png").is_file()
 
 
 def test_ingest_reports_a_bad_passport_and_keeps_the_rest(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +128,40 @@ def test_reingesting_the_tree_keeps_one_item_per_product(
 ) -> None:
     ingest_paths(catalog, [bka_path])
     assert catalog.search(SearchQuery()).matched == 7
+
+
+def test_bbox_and_datetime_together_use_the_space_time_index(catalog: SQLiteCatalog) -> None:
+    box = [106.5, -6.3, 106.6, -6.2]
+    assert ids(catalog, bbox=box, datetime="2015-09-24T04:43:02Z") == [
+        ID_SCENE.format("PAN-B"),
+        ID_SCENE.format("PAN-C"),
+    ]
+    # Open ends, and a period just missing the scene (the index is in days, the test exact).
+    assert len(ids(catalog, bbox=box, datetime="../2015-09-24T04:43:02Z")) == 5
+    assert ids(catalog, bbox=box, datetime="../2015-09-24T04:43:01Z") == [
+        ID_SCENE.format("MUL-B"),
+        ID_SCENE.format("MUL-C"),
+        L1A_ID,
+    ]
+    assert ids(catalog, bbox=box, datetime="../2015-09-24T04:42:59Z") == []
+    assert ids(catalog, bbox=box, datetime="2015-09-24T04:43:03Z/..") == []
+
+
+def test_a_catalog_with_the_older_space_only_index_is_migrated(
+    catalog: SQLiteCatalog, tmp_path: Path
+) -> None:
+    catalog.close()
+    db = sqlite3.connect(tmp_path / "catalog.db")
+    db.execute("CREATE VIRTUAL TABLE items_rtree USING rtree (pk, minx, maxx, miny, maxy)")
+    db.execute("INSERT INTO items_rtree SELECT pk, minx, maxx, miny, maxy FROM items_extent")
+    db.execute("DROP TABLE items_extent")
+    db.commit()
+    db.close()
+    reopened = SQLiteCatalog(tmp_path / "catalog.db")
+    assert ids(reopened, bbox=[106.5, -6.3, 106.6, -6.2], datetime="2015-09-24T04:43:02Z") == [
+        ID_SCENE.format("PAN-B"),
+        ID_SCENE.format("PAN-C"),
+    ]
+    tables = {r[0] for r in reopened._db.execute("SELECT name FROM sqlite_master")}
+    assert "items_rtree" not in tables and "items_extent" in tables
+    reopened.close()

@@ -43,10 +43,12 @@ def validator(schemas_path: Path) -> OfflineValidator:
 def catalog_file(
     tmp_path_factory: pytest.TempPathFactory, bka_path: Path, validator: OfflineValidator
 ) -> Path:
-    """A catalog file holding the seven real BKA products (not to be written to)."""
-    path = tmp_path_factory.mktemp("stac") / "catalog.sqlite"
+    """A catalog file holding the seven real BKA products, with thumbnails made from their
+    previews (not to be written to)."""
+    folder = tmp_path_factory.mktemp("stac")
+    path = folder / "catalog.sqlite"
     store = SQLiteCatalog(path)
-    report = ingest_paths(store, [bka_path], validator)
+    report = ingest_paths(store, [bka_path], validator, folder / "quicklooks")
     assert report.errors == [] and len(report.ingested) == 7
     store.close()
     return path

@@ -47,6 +47,12 @@ def test_landing_page_and_conformance(client: TestClient) -> None:
     assert "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text" in conforms
     api = client.get("/api")
     assert api.status_code == 200 and "/search" in api.json()["paths"]
+    assert api.headers["content-type"] == "application/json"
+    # A client following service-desc asks for the link's media type and gets it back.
+    service_desc = next(link for link in landing["links"] if link["rel"] == "service-desc")
+    asked = client.get(service_desc["href"], headers={"Accept": service_desc["type"]})
+    assert asked.headers["content-type"] == service_desc["type"]
+    assert client.get("/api.html").text.count("url: '/api'") == 1
     queryables = client.get("/queryables")
     assert queryables.headers["content-type"] == "application/schema+json"
     assert queryables.json()["properties"]["eo:cloud_cover"]["maximum"] == 100
@@ -102,6 +108,12 @@ def test_item_links_and_assets(client: TestClient, validator: OfflineValidator) 
     assert overview.status_code == 200
     assert overview.headers["content-type"] == "image/jpeg"
     assert overview.content[:2] == b"\xff\xd8"
+    # The thumbnail made from the delivered preview at ingest, served with the item.
+    assert assets["thumbnail"]["roles"] == ["thumbnail"]
+    thumbnail = client.get(assets["thumbnail"]["href"])
+    assert thumbnail.status_code == 200
+    assert thumbnail.headers["content-type"] == "image/png"
+    assert thumbnail.content[:4] == b"\x89PNG"
     metadata = client.get(assets["metadata"]["href"])
     assert metadata.status_code == 200 and b"<" in metadata.content[:100]
     # The raster is named in the passport but was not delivered.

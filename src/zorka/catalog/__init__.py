@@ -21,6 +21,7 @@ from zorka.catalog.sqlite import (
     SQLiteCatalog,
     default_catalog_path,
 )
+from zorka.catalog.times import parse_interval, parse_rfc3339
 
 __all__ = [
     "CATALOG_FILE",
@@ -39,7 +40,9 @@ __all__ = [
     "parse_bbox",
     "parse_fields",
     "parse_filter",
+    "parse_interval",
     "parse_list",
+    "parse_rfc3339",
     "parse_sortby",
     "query_to_cql2",
 ]

@@ -52,23 +52,62 @@ class CompiledFilter:
     params: tuple[Any, ...]
 
 
+# cql2's validate() checks a filter against the CQL2 JSON schema and costs 20-30 ms a call,
+# more than all the rest of a search. Filters recur (every page of a search repeats one, and a
+# parsed tree is compiled again), so validated filters are kept by their text.
+_VALIDATED: dict[str, str] = {}
+_VALIDATED_MAX = 1024
+
+
 def parse_filter(filter_: str | dict[str, Any], lang: str | None = None) -> dict[str, Any]:
     """Parse and validate a CQL2 filter (``lang`` ``cql2-text`` or ``cql2-json``; guessed from
     the type if ``None``); return it as CQL2-JSON. Parse errors keep the library's position
     marker."""
+    json_form = isinstance(filter_, dict) or lang == "cql2-json"
     try:
-        if isinstance(filter_, dict) or lang == "cql2-json":
-            text = filter_ if isinstance(filter_, str) else json.dumps(filter_)
-            expr = cql2.parse_json(text)
+        if json_form:
+            given = json.loads(filter_) if isinstance(filter_, str) else filter_
+            key = "json:" + json.dumps(_modern(given), sort_keys=True)
         else:
-            expr = cql2.parse_text(filter_)
+            key = "text:" + str(filter_)
+        known = _VALIDATED.get(key)
+        if known is not None:
+            return dict(json.loads(known))
+        expr = cql2.parse_json(key[5:]) if json_form else cql2.parse_text(str(filter_))
         expr.validate()
         tree = expr.to_json()
-    except (cql2.ParseError, cql2.ValidationError, ValueError, TypeError) as error:
+    except (cql2.ParseError, cql2.ValidationError, ValueError, TypeError, RecursionError) as error:
         raise FilterError(f"invalid CQL2 filter: {error}") from None
     if not isinstance(tree, dict):
         raise FilterError(f"invalid CQL2 filter: expected a predicate, found {tree!r}"[:120])
+    if len(_VALIDATED) >= _VALIDATED_MAX:
+        _VALIDATED.clear()
+    text = json.dumps(tree)
+    _VALIDATED[key] = text
+    # The tree itself is valid too, and is what the catalog compiles next.
+    _VALIDATED["json:" + json.dumps(tree, sort_keys=True)] = text
     return tree
+
+
+def _modern(node: Any) -> Any:
+    """CQL2-JSON with drafts' forms replaced by the standard's: ``between`` with its bounds in
+    one array (``[x, [low, high]]``, as the STAC filter extension's examples still write it)
+    becomes ``[x, low, high]``."""
+    if isinstance(node, list):
+        return [_modern(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _modern(v) for k, v in node.items()}
+    args = out.get("args")
+    if (
+        out.get("op") == "between"
+        and isinstance(args, list)
+        and len(args) == 2
+        and isinstance(args[1], list)
+        and len(args[1]) == 2
+    ):
+        out["args"] = [args[0], *args[1]]
+    return out
 
 
 def compile_filter(filter_: str | dict[str, Any], lang: str | None = None) -> CompiledFilter:

@@ -11,6 +11,8 @@ import pystac
 from pystac.validation.stac_validator import GetSchemaError
 
 from zorka.catalog.sqlite import SQLiteCatalog
+from zorka.products.product import BkaProduct
+from zorka.products.quicklook import add_quicklooks
 from zorka.products.scan import find_products
 from zorka.products.stac import collection_for, collection_id, item_from_product
 from zorka.products.stac_validation import OfflineValidator, validate_item
@@ -31,9 +33,14 @@ def ingest_paths(
     catalog: SQLiteCatalog,
     paths: Iterable[str | Path],
     validator: OfflineValidator | None = None,
+    quicklook_dir: str | Path | None = None,
 ) -> IngestReport:
     """Find BKA products under ``paths``, make STAC items, validate them if a ``validator`` is
     given, and store them and their collections in one transaction.
+
+    With ``quicklook_dir``, products with a raster (or only a delivered preview) get quick-looks
+    made there (``<collection>/<item id>/``; see :func:`zorka.products.quicklook.add_quicklooks`)
+    as their ``thumbnail`` and ``overview`` assets.
 
     Products that cannot be read or do not validate are reported and left out; the others are
     stored. Re-ingesting a product replaces its item.
@@ -42,8 +49,11 @@ def ingest_paths(
     report = IngestReport(errors=[str(e) for e in scan.errors])
     items: list[pystac.Item] = []
     for product in scan.products:
+        quicklook_issues: list[str] = []
         try:
             cid = collection_id(product)
+            if quicklook_dir is not None:
+                product, quicklook_issues = _with_quicklooks(product, Path(quicklook_dir), cid)
             item = item_from_product(product, collection_href=f"../../collections/{cid}")
             if validator is not None:
                 validate_item(item, validator)
@@ -53,7 +63,7 @@ def ingest_paths(
             report.errors.append(f"{product.name}: {error}")
             continue
         items.append(item)
-        report.issues[product.name] = list(product.issues)
+        report.issues[product.name] = [*product.issues, *quicklook_issues]
 
     by_collection: dict[str, list[pystac.Item]] = {}
     for item in items:
@@ -68,6 +78,16 @@ def ingest_paths(
         catalog.put_collection(collection)
     report.ingested = [i.id for i in items]
     return report
+
+
+def _with_quicklooks(
+    product: BkaProduct, root: Path, collection: str
+) -> tuple[BkaProduct, list[str]]:
+    folder = root / collection / product.name
+    # The name comes from a file name; it must stay one folder under the quick-look root.
+    if Path(product.name).name != product.name or product.name in (".", ".."):
+        return product, [f"{product.name}: no quick-looks: the name is not a plain file name"]
+    return add_quicklooks(product, folder)
 
 
 def _merged_extent(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:

@@ -1,10 +1,12 @@
 """The embedded catalog store: STAC items in one SQLite file with an R*Tree spatial index.
 
 Items are stored whole (their JSON), with the columns searches need beside them: id,
-collection, start and end time (epoch seconds), footprint WKB and bounding box. The R*Tree gives
-candidate items by bounding box; shapely, registered as SQLite functions, makes the exact
-geometry test. Ingest is one transaction per call: if any item is bad, nothing is written.
-Re-ingesting an item (same collection and id) replaces it.
+collection, start and end time (epoch seconds), footprint WKB and bounding box. The R*Tree
+indexes each item's box in space and time (lon, lat, epoch seconds), so that a search for a
+place and a period reads only the items near both; shapely, registered as SQLite functions,
+makes the exact geometry test, and the stored times the exact time test (the R*Tree keeps
+32-bit bounds, rounded outwards). Ingest is one transaction per call: if any item is bad,
+nothing is written. Re-ingesting an item (same collection and id) replaces it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
 
 from zorka.catalog.filters import SPATIAL_OPS, FilterError, compile_filter
+from zorka.catalog.times import parse_interval
 from zorka.datadir import data_dir
 
 __all__ = [
@@ -57,8 +60,13 @@ CREATE TABLE IF NOT EXISTS items (
 );
 CREATE INDEX IF NOT EXISTS items_start ON items (start_s);
 CREATE INDEX IF NOT EXISTS items_id ON items (id);
-CREATE VIRTUAL TABLE IF NOT EXISTS items_rtree USING rtree (pk, minx, maxx, miny, maxy);
+CREATE VIRTUAL TABLE IF NOT EXISTS items_extent
+    USING rtree (pk, minx, maxx, miny, maxy, mint, maxt);
 """
+
+# The index's time axis is in days: seconds would make one axis a hundred million times longer
+# than the others, and the R*Tree, which balances its boxes' sides, would split on time alone.
+_DAY_S = 86_400.0
 
 _SORTABLE = {"id": "items.id", "collection": "items.collection", "datetime": "items.start_s"}
 
@@ -74,6 +82,7 @@ class SearchQuery:
     ``datetime`` is a STAC interval: one time, or ``start/end`` with ``..`` for open ends.
     ``sortby`` is a list of ``(field, "asc" | "desc")``; fields are ``id``, ``collection``,
     ``datetime`` or any property name. ``token`` is the ``next`` token of a previous page.
+    Items of ``exclude_collections`` are never found (collections the client may not read).
     """
 
     bbox: Sequence[float] | None = None
@@ -81,6 +90,7 @@ class SearchQuery:
     datetime: str | None = None
     ids: Sequence[str] | None = None
     collections: Sequence[str] | None = None
+    exclude_collections: Sequence[str] = ()
     filter: str | dict[str, Any] | None = None
     filter_lang: str | None = None
     sortby: Sequence[tuple[str, str]] = ()
@@ -105,24 +115,6 @@ def default_catalog_path() -> Path:
 
 def _epoch(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
-def parse_interval(value: str) -> tuple[float | None, float | None]:
-    """A STAC datetime parameter as epoch seconds ``(start, end)``; ``None`` for open ends."""
-    parts = value.split("/")
-    try:
-        if len(parts) == 1:
-            t = _epoch(parts[0])
-            return t, t
-        if len(parts) == 2:
-            start = None if parts[0] in ("", "..") else _epoch(parts[0])
-            end = None if parts[1] in ("", "..") else _epoch(parts[1])
-            if start is not None and end is not None and start > end:
-                raise ValueError("start is after end")
-            return start, end
-    except ValueError as error:
-        raise FilterError(f"invalid datetime {value!r}: {error}") from None
-    raise FilterError(f"invalid datetime {value!r}: expected a time or start/end")
 
 
 def _spatial(op: str) -> Any:
@@ -154,6 +146,22 @@ class SQLiteCatalog:
         for op in SPATIAL_OPS:
             self._db.create_function(f"zorka_{op}", 2, _spatial(op), deterministic=True)
         self._db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        # Catalogs written before the index had its time axis: move their boxes over, once.
+        old = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'items_rtree' AND type = 'table'"
+        ).fetchone()
+        if old is None:
+            return
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO items_extent SELECT r.pk, r.minx, r.maxx, r.miny, r.maxy,"
+                " i.start_s / ?, i.end_s / ? FROM items_rtree r JOIN items i ON i.pk = r.pk",
+                (_DAY_S, _DAY_S),
+            )
+            db.execute("DROP TABLE items_rtree")
 
     def close(self) -> None:
         """Close the database."""
@@ -207,15 +215,16 @@ class SQLiteCatalog:
                 ).fetchone()
                 if old is not None:
                     db.execute("DELETE FROM items WHERE pk = ?", old)
-                    db.execute("DELETE FROM items_rtree WHERE pk = ?", old)
+                    db.execute("DELETE FROM items_extent WHERE pk = ?", old)
                 cursor = db.execute(
                     "INSERT INTO items (id, collection, start_s, end_s, geometry, properties,"
                     " content) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     row[:7],
                 )
                 db.execute(
-                    "INSERT INTO items_rtree (pk, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)",
-                    (cursor.lastrowid, *row[7]),
+                    "INSERT INTO items_extent (pk, minx, maxx, miny, maxy, mint, maxt)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (cursor.lastrowid, *row[7], row[2] / _DAY_S, row[3] / _DAY_S),
                 )
                 count += 1
         return count
@@ -272,7 +281,7 @@ class SQLiteCatalog:
             if row is None:
                 return False
             db.execute("DELETE FROM items WHERE pk = ?", row)
-            db.execute("DELETE FROM items_rtree WHERE pk = ?", row)
+            db.execute("DELETE FROM items_extent WHERE pk = ?", row)
         return True
 
     def get(self, collection: str, item_id: str) -> dict[str, Any] | None:
@@ -304,7 +313,7 @@ class SQLiteCatalog:
             region = geometry if region is None else region.intersection(geometry)
         if region is not None:
             minx, miny, maxx, maxy = region.bounds
-            joins = " JOIN items_rtree r ON r.pk = items.pk"
+            joins = " JOIN items_extent r ON r.pk = items.pk"
             where.append("r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?")
             params += [maxx, minx, maxy, miny]
         exact: tuple[str, list[Any]] | None = None
@@ -323,13 +332,23 @@ class SQLiteCatalog:
             if end is not None:
                 where.append("items.start_s <= ?")
                 params.append(end)
+                if region is not None:
+                    where.append("r.mint <= ?")
+                    params.append(end / _DAY_S)
             if start is not None:
                 where.append("items.end_s >= ?")
                 params.append(start)
+                if region is not None:
+                    where.append("r.maxt >= ?")
+                    params.append(start / _DAY_S)
         for name, values in (("id", query.ids), ("collection", query.collections)):
             if values:
                 where.append(f"items.{name} IN ({', '.join('?' * len(values))})")
                 params += list(values)
+        if query.exclude_collections:
+            hidden = list(query.exclude_collections)
+            where.append(f"items.collection NOT IN ({', '.join('?' * len(hidden))})")
+            params += hidden
         if query.filter is not None:
             compiled = compile_filter(query.filter, query.filter_lang)
             where.append(compiled.sql)
@@ -342,17 +361,51 @@ class SQLiteCatalog:
         order, order_params = self._order(query.sortby)
         base = f"FROM items{joins}" + (f" WHERE {' AND '.join(where)}" if where else "")
         offset = self._offset(query.token)
+        page_params = [*params, *order_params, query.limit, offset]
         try:
-            matched = self._db.execute(f"SELECT count(*) {base}", params).fetchone()[0]
-            rows = self._db.execute(
-                f"SELECT items.content {base} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, *order_params, query.limit, offset],
-            ).fetchall()
+            if region is not None:
+                contents, matched = self._page_and_count(base, order, params, page_params)
+            else:
+                # Unbounded by the index, the page comes fastest in index order (datetime)
+                # without counting, and the count without sorting.
+                matched = self._db.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+                contents = [
+                    r[0]
+                    for r in self._db.execute(
+                        f"SELECT items.content {base} ORDER BY {order} LIMIT ? OFFSET ?",
+                        page_params,
+                    )
+                ]
         except sqlite3.OperationalError as error:
             raise FilterError(f"filter cannot be evaluated: {error}") from None
-        next_offset = offset + len(rows)
+        next_offset = offset + len(contents)
         token = _encode_token(next_offset) if next_offset < matched else None
-        return SearchPage([json.loads(r[0]) for r in rows], matched, token)
+        return SearchPage([json.loads(c) for c in contents], matched, token)
+
+    def _page_and_count(
+        self, base: str, order: str, params: list[Any], page_params: list[Any]
+    ) -> tuple[list[str], int]:
+        """A page of a search that the R*Tree bounds, and the number matched, in one pass.
+
+        Counting and paging separately would make every test twice, the exact geometry test
+        (a Python call per row) included; the page's keys and the count come out of one pass
+        and only the page's documents are read after it.
+        """
+        keys = self._db.execute(
+            f"SELECT items.pk, count(*) OVER () {base} ORDER BY {order} LIMIT ? OFFSET ?",
+            page_params,
+        ).fetchall()
+        if not keys:
+            # Past the last page (or nothing at all): no row carried the count.
+            return [], self._db.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+        pks = [k[0] for k in keys]
+        found = dict(
+            self._db.execute(
+                "SELECT pk, content FROM items WHERE pk IN (SELECT value FROM json_each(?))",
+                (json.dumps(pks),),
+            ).fetchall()
+        )
+        return [found[pk] for pk in pks], int(keys[0][1])
 
     @staticmethod
     def _order(sortby: Sequence[tuple[str, str]]) -> tuple[str, list[Any]]:

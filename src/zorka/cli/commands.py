@@ -12,6 +12,7 @@ from zorka.cli import (
     simulate,
     spot5,
     tm,
+    users,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "simulate",
     "spot5",
     "tm",
+    "users",
 ]

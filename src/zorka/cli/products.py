@@ -81,6 +81,15 @@ def ingest(
             file_okay=False,
         ),
     ] = None,
+    quicklooks: Annotated[
+        Path | None,
+        typer.Option(
+            "--quicklooks",
+            help="folder for the thumbnails and browse images made from product rasters; "
+            "default: quicklooks/ beside the catalog",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Read BKA products under PATH... into the catalog; print what was stored and every problem.
 
@@ -89,7 +98,8 @@ def ingest(
     store = open_catalog(catalog)
     try:
         validator = OfflineValidator(schemas) if schemas else None
-        report = ingest_paths(store, paths, validator)
+        quicklook_dir = quicklooks or Path(store.path).resolve().parent / "quicklooks"
+        report = ingest_paths(store, paths, validator, quicklook_dir)
         stored = store.search(SearchQuery(ids=report.ingested, limit=10_000)).items
     finally:
         store.close()

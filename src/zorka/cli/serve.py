@@ -1,6 +1,7 @@
-"""``zorka serve``: the STAC API over the catalog, with uvicorn.
+"""``zorka serve``: the STAC API over the catalog and the tasking API (STAPI), with uvicorn.
 
-Thin: the application is :func:`zorka.server.create_app`; this verb opens the catalog and runs it.
+Thin: the application is :func:`zorka.server.create_app`; this verb opens the catalog, the orders
+and the users (``zorka users``) beside it (in the data directory by default), and runs it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Annotated
 import typer
 
 from zorka.cli.app import app
+from zorka.cli.mission import MissionOption, load_mission_option
 from zorka.cli.products import CatalogOption, open_catalog
 
 __all__ = ["serve"]
@@ -40,6 +42,16 @@ def serve(
             help="behind a reverse proxy: build links from its Forwarded/X-Forwarded-* headers",
         ),
     ] = False,
+    access: Annotated[
+        Path | None,
+        typer.Option(
+            "--access",
+            envvar="ZORKA_ACCESS",
+            help="YAML/JSON file of collections that need a read key; none: reads are open",
+            show_envvar=True,
+            dir_okay=False,
+        ),
+    ] = None,
     schemas: Annotated[
         list[Path] | None,
         typer.Option(
@@ -48,23 +60,46 @@ def serve(
             file_okay=False,
         ),
     ] = None,
+    mission: MissionOption = None,
 ) -> None:
-    """Serve the catalog as a STAC API (OpenAPI at /api)."""
+    """Serve the catalog as a STAC API and the fleet's tasking API (OpenAPI at /api)."""
     import uvicorn
 
-    from zorka.server import create_app
+    from zorka.server import AccessConfigError, ReadAccess, create_app
+    from zorka.server.users import UserStore
+    from zorka.tasking import TaskingService
 
+    try:
+        read_access = ReadAccess.from_file(access) if access is not None else ReadAccess()
+    except AccessConfigError as error:
+        typer.echo(f"--access: {error}", err=True)
+        raise typer.Exit(2) from None
+    fleet = load_mission_option(mission)
     store = open_catalog(catalog)
+    # orders and users live beside the catalog: in the data directory unless --catalog moves it
+    folder = Path(store.path).parent
+    tasking = TaskingService.open(fleet, folder)
+    users = UserStore.open(folder)
     application = create_app(
         store,
         api_key=api_key,
         trust_forwarded=proxy,
         schema_dirs=schemas or (),
+        read_access=read_access,
         root_path=root_path,
+        tasking=tasking,
+        users=users,
     )
+    limited = len(read_access.read_keys)
     typer.echo(
         f"serving {store.path} at http://{host}:{port}{root_path}/ "
-        f"({'writes with the API key' if api_key else 'read-only'})",
+        f"({'writes with the API key' if api_key else 'read-only'}; "
+        f"{f'{limited} collections need a read key' if limited else 'reads open'})",
+        err=True,
+    )
+    typer.echo(
+        f"tasking the fleet of mission {fleet.name} ({', '.join(tasking.products) or 'no'}"
+        " products) at /products and /orders; users: `zorka users add NAME --role ROLE`",
         err=True,
     )
     try:
@@ -78,3 +113,5 @@ def serve(
         )
     finally:
         store.close()
+        tasking.close()
+        users.close()

@@ -10,6 +10,7 @@ from zorka.products.errors import ProductFormatError
 from zorka.products.frame_passport import FramePassport, read_frame_passport
 from zorka.products.passport import PassportBand, ProductPassport, read_passport
 from zorka.products.product import BkaProduct, Frame, read_product_folder
+from zorka.products.quicklook import QuickLookError, QuickLooks, add_quicklooks, make_quicklooks
 from zorka.products.rpc import RPCModel, union_footprint
 from zorka.products.scan import ProductScan, find_products
 from zorka.products.worldfile import WorldFile, read_world_file
@@ -24,10 +25,14 @@ __all__ = [
     "ProductFormatError",
     "ProductPassport",
     "ProductScan",
+    "QuickLookError",
+    "QuickLooks",
     "RPCModel",
     "WorldFile",
+    "add_quicklooks",
     "find_products",
     "is_delivery",
+    "make_quicklooks",
     "read_bounds",
     "read_delivery",
     "read_eop",

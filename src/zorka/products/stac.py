@@ -221,7 +221,7 @@ def _add_assets(
             "overview",
             pystac.Asset(
                 href=product.preview_href,
-                media_type=pystac.MediaType.JPEG,
+                media_type=_picture_type(product.preview_href),
                 roles=["overview"],
                 title="Preview",
             ),
@@ -231,7 +231,7 @@ def _add_assets(
             "thumbnail",
             pystac.Asset(
                 href=product.thumbnail_href,
-                media_type=pystac.MediaType.JPEG,
+                media_type=_picture_type(product.thumbnail_href),
                 roles=["thumbnail"],
                 title="Thumbnail",
             ),
@@ -263,6 +263,11 @@ def _add_assets(
                 title=f"Frame passport of {key}: time, orbit state, attitude and RPC",
             ),
         )
+
+
+def _picture_type(href: str) -> str:
+    """The media type of a preview or thumbnail: PNG (zorka's thumbnails) or JPEG."""
+    return pystac.MediaType.PNG if href.lower().endswith(".png") else pystac.MediaType.JPEG
 
 
 def collection_for(collection: str, items: list[pystac.Item]) -> pystac.Collection:

@@ -1,9 +1,13 @@
 """The read side of the STAC API: landing page, conformance, collections, items, item search,
 queryables, and the files of local assets.
+
+Collections limited to read keys (:mod:`zorka.server.access`) are left out of every answer to
+a client without their key.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -11,7 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
-from zorka.server.app import ApiContext
+from zorka.server.app import OPENAPI_MEDIA_TYPE, ApiContext
 from zorka.server.errors import ApiError
 from zorka.server.links import (
     GEOJSON,
@@ -118,14 +122,22 @@ def stac_router(ctx: ApiContext) -> APIRouter:
     def geojson(content: Any, status: int = 200) -> JSONResponse:
         return JSONResponse(content, status_code=status, media_type=GEOJSON)
 
-    def collection_or_404(collection_id: str) -> dict[str, Any]:
-        found = ctx.call(lambda c: c.collection(collection_id))
+    def collection_or_404(request: Request, collection_id: str) -> dict[str, Any]:
+        # A collection the client may not read answers as one that does not exist.
+        found = None
+        if ctx.can_read(request, collection_id):
+            found = ctx.call(lambda c: c.collection(collection_id))
         if found is None:
-            raise ApiError(404, f"collection {collection_id!r} not found")
+            hint = " (some collections need a read key)" if ctx.access.read_keys else ""
+            raise ApiError(404, f"collection {collection_id!r} not found{hint}")
         return found
 
-    def item_or_404(collection_id: str, item_id: str) -> dict[str, Any]:
-        collection_or_404(collection_id)
+    def readable_collections(request: Request) -> list[dict[str, Any]]:
+        hidden = set(ctx.hidden(request))
+        return [c for c in ctx.call(lambda c: c.collections()) if c["id"] not in hidden]
+
+    def item_or_404(request: Request, collection_id: str, item_id: str) -> dict[str, Any]:
+        collection_or_404(request, collection_id)
         found = ctx.call(lambda c: c.get(collection_id, item_id))
         if found is None:
             raise ApiError(404, f"item {item_id!r} not found in collection {collection_id!r}")
@@ -134,7 +146,7 @@ def stac_router(ctx: ApiContext) -> APIRouter:
     @router.get("/", summary="Landing page", tags=["Core"])
     def landing(request: Request) -> JSONResponse:
         url = base(request)
-        collections = ctx.call(lambda c: c.collections())
+        collections = readable_collections(request)
         links: list[dict[str, Any]] = [
             {"rel": "self", "href": f"{url}/", "type": JSON},
             {"rel": "root", "href": f"{url}/", "type": JSON},
@@ -145,7 +157,7 @@ def stac_router(ctx: ApiContext) -> APIRouter:
             {
                 "rel": "service-desc",
                 "href": f"{url}/api",
-                "type": "application/vnd.oai.openapi+json;version=3.1",
+                "type": OPENAPI_MEDIA_TYPE,
             },
             {"rel": "service-doc", "href": f"{url}/api.html", "type": "text/html"},
             {
@@ -186,7 +198,7 @@ def stac_router(ctx: ApiContext) -> APIRouter:
     @router.get("/collections", summary="All collections", tags=["Collections"])
     def collections(request: Request) -> JSONResponse:
         url = base(request)
-        found = [render_collection(c, url) for c in ctx.call(lambda c: c.collections())]
+        found = [render_collection(c, url) for c in readable_collections(request)]
         return JSONResponse(
             {
                 "collections": found,
@@ -202,7 +214,8 @@ def stac_router(ctx: ApiContext) -> APIRouter:
 
     @router.get("/collections/{collection_id}", summary="One collection", tags=["Collections"])
     def collection(request: Request, collection_id: str) -> JSONResponse:
-        return JSONResponse(render_collection(collection_or_404(collection_id), base(request)))
+        found = collection_or_404(request, collection_id)
+        return JSONResponse(render_collection(found, base(request)))
 
     @router.get(
         "/collections/{collection_id}/queryables",
@@ -210,7 +223,7 @@ def stac_router(ctx: ApiContext) -> APIRouter:
         tags=["Filter"],
     )
     def collection_queryables(request: Request, collection_id: str) -> JSONResponse:
-        collection_or_404(collection_id)
+        collection_or_404(request, collection_id)
         url = f"{base(request)}/collections/{quote(collection_id, safe='')}/queryables"
         return _queryables(url)
 
@@ -234,7 +247,7 @@ def stac_router(ctx: ApiContext) -> APIRouter:
         fields: Annotated[str | None, _param("fields")] = None,
         query: Annotated[str | None, _param("query")] = None,
     ) -> JSONResponse:
-        collection_or_404(collection_id)
+        collection_or_404(request, collection_id)
         search = SearchRequest.from_params(
             dict(request.query_params), ctx.max_limit, collections=[collection_id]
         )
@@ -256,7 +269,7 @@ def stac_router(ctx: ApiContext) -> APIRouter:
         response_class=JSONResponse,
     )
     def item(request: Request, collection_id: str, item_id: str) -> JSONResponse:
-        return geojson(render_item(item_or_404(collection_id, item_id), base(request)))
+        return geojson(render_item(item_or_404(request, collection_id, item_id), base(request)))
 
     @router.get(
         "/collections/{collection_id}/items/{item_id}/assets/{asset_key}",
@@ -264,8 +277,8 @@ def stac_router(ctx: ApiContext) -> APIRouter:
         tags=["Features"],
         response_class=FileResponse,
     )
-    def asset(collection_id: str, item_id: str, asset_key: str) -> FileResponse:
-        found = item_or_404(collection_id, item_id)
+    def asset(request: Request, collection_id: str, item_id: str, asset_key: str) -> FileResponse:
+        found = item_or_404(request, collection_id, item_id)
         assets = found.get("assets") or {}
         entry = assets.get(asset_key) if isinstance(assets, dict) else None
         href = entry.get("href") if isinstance(entry, dict) else None
@@ -295,7 +308,8 @@ def stac_router(ctx: ApiContext) -> APIRouter:
         query: Annotated[str | None, _param("query")] = None,
     ) -> JSONResponse:
         search = SearchRequest.from_params(dict(request.query_params), ctx.max_limit)
-        page = ctx.call(lambda c: c.search(search.query))
+        wanted = replace(search.query, exclude_collections=ctx.hidden(request))
+        page = ctx.call(lambda c: c.search(wanted))
         url = base(request)
         next_link = get_next_link(
             f"{url}/search", request.query_params.multi_items(), page.next_token
@@ -313,7 +327,8 @@ def stac_router(ctx: ApiContext) -> APIRouter:
     ) -> JSONResponse:
         body = body or SearchBody()
         search = SearchRequest.from_body(body, ctx.max_limit)
-        page = ctx.call(lambda c: c.search(search.query))
+        wanted = replace(search.query, exclude_collections=ctx.hidden(request))
+        page = ctx.call(lambda c: c.search(wanted))
         url = base(request)
         next_link = post_next_link(f"{url}/search", body, page.next_token)
         return geojson(feature_collection(page, search, url, next_link))

@@ -23,6 +23,7 @@ from pystac.validation import validate_dict
 from pystac.validation.stac_validator import GetSchemaError
 
 from zorka.catalog import ItemError, SQLiteCatalog
+from zorka.server.access import request_key
 from zorka.server.app import ApiContext
 from zorka.server.errors import ApiError
 from zorka.server.links import (
@@ -36,14 +37,6 @@ from zorka.server.links import (
 )
 
 __all__ = ["transactions_router"]
-
-
-def _key(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return request.headers.get("x-api-key") or None
 
 
 def _validation_message(error: pystac.STACValidationError) -> str:
@@ -76,7 +69,7 @@ def transactions_router(ctx: ApiContext) -> APIRouter:
                 "writes are disabled: start the server with an operator API key "
                 "(zorka serve --api-key, or $ZORKA_API_KEY)",
             )
-        given = _key(request)
+        given = request_key(request)
         if given is None or not secrets.compare_digest(given.encode(), ctx.api_key.encode()):
             raise ApiError(
                 401,
