@@ -97,12 +97,20 @@ def test_non_converging_points_are_nan(frames: list[FramePassport]) -> None:
 def test_bundle_footprint_agrees_with_passport_corners(l1a_dir: Path) -> None:
     """The union of the 36 frame footprints against the bundle passport's corners.
 
-    Measured on the real bundle (metres): the south corners agree within 64–266 m (6–25 pixels;
-    within 8 pixels for MS2 and MS3, whose geometry the passport's corners follow). The north
-    corners are 4.8–5.1 km inside the union: the passport's north edge lies at line ≈ 520 of
-    the last 985-line frame in every band, its scene centre at line ≈ 4000 of the first frame:
-    the passport describes an ≈ 7990-line scene, while the nine frames, 933 lines apart, cover
-    ≈ 8430 lines. The passport's scene is contained in the RPC footprint.
+    Measured on the real bundle (metres). Per band, the south corners agree within 62–266 m
+    (6–25 pixels; within 8 pixels for MS2 and MS3): the bands are displaced on the focal plane
+    (MS1 ≈ +15 lines, MS4 ≈ −15 lines, ±16 samples). The passport's corners are the centres of
+    the corner pixels in the mean geometry of the four bands: there the south corners agree
+    within 0.8 and 0.5 m. The north corners are 4.9 km inside the union: the passport's
+    north edge lies at line ≈ 517.5 of the last 985-line frame (517.9 at NW, 517.0 at NE, so
+    a straight cut across the strip), i.e. the passport describes ≈ 7989 lines of the ≈ 8456
+    the frames cover (last frame starting ≈ 7471 lines after the first). Nothing in the
+    bundle states that line count: the passport's image size (1920 × 985) is one frame's,
+    the bounds shapefile repeats the passport's corners, and the frame file numbers are time
+    indices (34 per frame, ≈ 40.5 ms each; the last frames of MS3 and MS4 renumbered 753,
+    754–756), not line counts. Clipped at the measured line, all four corners agree within
+    25 m (2.4 px, a cross-track offset of the north edge) — a consistency check, since the
+    clipping line is measured from the passport's own north corners.
     """
     product = read_product_folder(l1a_dir / f"{l1a_dir.name}_pasp-en.xml")
     union = product.rpc_footprint()
@@ -111,11 +119,18 @@ def test_bundle_footprint_agrees_with_passport_corners(l1a_dir: Path) -> None:
     # Contained but for slivers along the south edge, where the corners differ by < 30 px.
     assert passport.difference(union).area < 1e-5 * passport.area
 
+    # The bounds shapefile says what the passport says (float32 arcseconds: < 0.1 m apart).
+    assert product.bounds is not None
+    geod = pyproj.Geod(ellps="WGS84")
+    ring = list(product.bounds.geometry.exterior.coords)[:4]
+    for (lon, lat), (p_lat, p_lon) in zip(ring, product.passport.corners.values(), strict=True):
+        assert geod.inv(lon, lat, p_lon, p_lat)[2] < 0.1
+
     print()
     for band in (None, "MS1", "MS2", "MS3", "MS4"):
         d = product.corner_distances_m(band=band)
         print(
-            f"RPC bundle footprint ({band or 'all bands'}) vs passport corners, metres: "
+            f"RPC bundle footprint ({band or 'mean of bands'}) vs passport corners, metres: "
             + ", ".join(f"{k} {v:.1f} ({v / PIXEL_M:.1f} px)" for k, v in d.items())
         )
         assert d["SW"] < 30 * PIXEL_M and d["SE"] < 30 * PIXEL_M
@@ -125,3 +140,41 @@ def test_bundle_footprint_agrees_with_passport_corners(l1a_dir: Path) -> None:
     for band in ("MS2", "MS3"):
         d = product.corner_distances_m(band=band)
         assert d["SW"] < 8 * PIXEL_M and d["SE"] < 8 * PIXEL_M
+    # The passport's convention: the mean of the bands, corner pixel centres.
+    d = product.corner_distances_m()
+    assert d["SW"] < 0.25 * PIXEL_M and d["SE"] < 0.25 * PIXEL_M
+
+    # Where the passport's north edge falls, and how long the strip is.
+    ends = product.passport_end_lines()
+    assert set(ends) == {"NW", "NE"} and abs(ends["NW"] - ends["NE"]) < 2
+    end_line = sum(ends.values()) / 2
+    starts = {b: product.frame_line_offsets(b)[-1] for b in ("MS1", "MS2", "MS3", "MS4")}
+    last_start = sum(starts.values()) / len(starts)
+    height = product.frames[0].passport.height
+    passport_lines, frame_lines = last_start + end_line + 1, last_start + height
+    print(
+        f"passport north edge at line {ends['NW']:.1f} (NW), {ends['NE']:.1f} (NE) of the last "
+        f"{height}-line frame; last frame starts {last_start:.1f} lines after the first "
+        f"(per band: {', '.join(f'{b} {v:.1f}' for b, v in starts.items())}); passport "
+        f"{passport_lines:.0f} lines, frames {frame_lines:.0f}; passport image size "
+        f"{product.passport.width} × {product.passport.height}"
+    )
+    assert 500 < end_line < 535 and 7950 < passport_lines < 8030 and 8400 < frame_lines < 8500
+
+    numbers = {
+        b: [int(Path(f.passport.source).stem.split("_")[1]) for f in product.frames if f.band == b]
+        for b in starts
+    }
+    print("frame numbers:", "; ".join(f"{b} {v}" for b, v in numbers.items()))
+
+    d = product.corner_distances_m(last_line=end_line)
+    print(
+        f"clipped at line {end_line:.1f} of the last frame, metres: "
+        + ", ".join(f"{k} {v:.1f} ({v / PIXEL_M:.1f} px)" for k, v in d.items())
+    )
+    assert max(d.values()) < 3 * PIXEL_M
+    clipped = product.rpc_footprint(last_line=end_line)
+    assert clipped.is_valid and clipped.area < union.area
+    # The clipped union and the passport's quadrilateral nearly coincide (the bands' spread
+    # across track, ±16 samples, makes the union wider than the mean).
+    assert passport.symmetric_difference(clipped).area < 0.05 * passport.area

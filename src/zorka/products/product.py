@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -94,42 +95,67 @@ class BkaProduct:
         """The passport's acquisition time (UTC)."""
         return self.passport.acquisition_time
 
-    def rpc_footprint(self, height_m: float | None = None, band: str | None = None) -> BaseGeometry:
+    def _band_frames(self, band: str | None) -> dict[str, list[FramePassport]]:
+        """The frames of each band (or of one), in along-track order, line 0's end first."""
+        bands = [band] if band is not None else sorted({f.band for f in self.frames})
+        out = {b: [f.passport for f in self.frames if f.band == b] for b in bands}
+        for b, frames in out.items():
+            if len(frames) < 2:
+                raise ValueError(f"{self.name} has fewer than two frames in band {b}")
+            out[b] = _along_track(frames)
+        return out
+
+    def rpc_footprint(
+        self,
+        height_m: float | None = None,
+        band: str | None = None,
+        *,
+        last_line: float | None = None,
+    ) -> BaseGeometry:
         """The union of the frames' RPC footprints (all bands, or one), at ``height_m``.
 
-        ``height_m`` defaults to each frame's RPC height offset. Only L1A bundles have frames.
+        ``height_m`` defaults to each frame's RPC height offset. ``last_line`` clips each band's
+        last frame after that line (the passport's scene ends inside it, see
+        :meth:`passport_end_lines`). Only L1A bundles have frames.
         """
-        frames = [f for f in self.frames if band is None or f.band == band]
-        if not frames:
+        if not any(band is None or f.band == band for f in self.frames):
             raise ValueError(f"{self.name} has no frames{f' in band {band}' if band else ''}")
-        return union_footprint(
-            f.passport.rpc.footprint(f.passport.width, f.passport.height, height_m) for f in frames
-        )
+        footprints = []
+        for frames in self._band_frames(band).values():
+            for i, f in enumerate(frames):
+                clip = last_line if i == len(frames) - 1 else None
+                footprints.append(f.rpc.footprint(f.width, f.height, height_m, last_line=clip))
+        return union_footprint(footprints)
 
     def rpc_corners(
-        self, height_m: float | None = None, band: str | None = None
+        self,
+        height_m: float | None = None,
+        band: str | None = None,
+        *,
+        last_line: float | None = None,
     ) -> dict[str, tuple[float, float]]:
         """The bundle's four corners ``(lat, lon)`` from the RPCs, named like the passport's.
 
-        Frames are put in along-track order by projecting their centres on the principal axis
-        of those centres; the bundle's corners are the two outer image corners of the first
-        frame and the two of the last. Each is then named after the nearest passport corner.
+        A corner is the centre of a corner pixel: line 0 of the first frame, or ``last_line``
+        (default: the last line) of the last frame, at sample 0 or ``width - 1``. For all bands
+        (``band=None``) each corner is the mean over the bands of that corner: the bands are
+        displaced along and across track on the focal plane, and the passport's corners follow
+        their mean (measured on the real bundle: within 1 m at the start edge). Each corner is
+        then named after the nearest passport corner.
         """
-        frames = [f for f in self.frames if band is None or f.band == band]
-        if len(frames) < 2:
-            raise ValueError(f"{self.name} has fewer than two frames to make a bundle")
-        corners = np.array([_image_corners(f.passport, height_m) for f in frames])  # (n, 4, 2)
-        centres = corners.mean(axis=1)
-        offsets = centres - centres.mean(axis=0)
-        axis = np.linalg.svd(offsets, full_matrices=False)[2][0]
-        order = offsets @ axis
-        first, last = corners[np.argmin(order)], corners[np.argmax(order)]
-        # The outer corners of an end frame are the two farthest from the other end.
-        outer = [
-            end[np.argsort(-np.hypot(*(end - other.mean(axis=0)).T))[:2]]
-            for end, other in ((first, last), (last, first))
-        ]
-        candidates = np.concatenate(outer)
+        per_band = []
+        for frames in self._band_frames(band).values():
+            first, last = frames[0], frames[-1]
+            end = last.height - 1 if last_line is None else last_line
+            c_first, c_last = first.width - 1.0, last.width - 1.0
+            lat0, lon0 = first.rpc.image_to_ground(
+                np.array([0.0, 0.0]), np.array([0.0, c_first]), height_m
+            )
+            lat1, lon1 = last.rpc.image_to_ground(
+                np.array([end, end]), np.array([0.0, c_last]), height_m
+            )
+            per_band.append(np.column_stack([np.r_[lat0, lat1], np.r_[lon0, lon1]]))
+        candidates = np.mean(per_band, axis=0)  # (4, 2): start s0, start s1, end s0, end s1
         named: dict[str, tuple[float, float]] = {}
         for name, (c_lat, c_lon) in self.passport.corners.items():
             _, _, d = _GEOD.inv(
@@ -140,14 +166,75 @@ class BkaProduct:
         return named
 
     def corner_distances_m(
-        self, height_m: float | None = None, band: str | None = None
+        self,
+        height_m: float | None = None,
+        band: str | None = None,
+        *,
+        last_line: float | None = None,
     ) -> dict[str, float]:
         """Geodesic distance (m) from each passport corner to the same RPC bundle corner."""
-        rpc = self.rpc_corners(height_m, band)
+        rpc = self.rpc_corners(height_m, band, last_line=last_line)
         distances = {}
         for name, (lat, lon) in self.passport.corners.items():
             distances[name] = float(_GEOD.inv(lon, lat, rpc[name][1], rpc[name][0])[2])
         return distances
+
+    def frame_line_offsets(self, band: str) -> list[float]:
+        """Where each frame of a band starts, in lines from line 0 of the band's first frame.
+
+        Measured through the RPCs: the ground point of a frame's last line (centre sample) is
+        found in the next frame, at the same height.
+        """
+        frames = self._band_frames(band)[band]
+        offsets = [0.0]
+        for a, b in pairwise(frames):
+            line, sample = a.height - 1.0, (a.width - 1) / 2
+            lat, lon = a.rpc.image_to_ground(line, sample)
+            line_b, _ = b.rpc.ground_to_image(lat, lon, a.rpc.height_off)
+            offsets.append(offsets[-1] + line - float(line_b))
+        return offsets
+
+    def passport_end_lines(
+        self, height_m: float | None = None, band: str | None = None
+    ) -> dict[str, float]:
+        """The line of the last frame on which each passport corner near it lies.
+
+        For all bands, the mean over bands. The passport states no line count (its image size
+        is one frame's), so this is where its end edge falls in the RPC geometry.
+        """
+        rpc = self.rpc_corners(height_m, band)
+        last_frames = [frames[-1] for frames in self._band_frames(band).values()]
+        end_lat = np.mean([f.rpc.image_to_ground(f.height - 1.0, 0.0)[0] for f in last_frames])
+        start_lat = np.mean([f.rpc.image_to_ground(0.0, 0.0)[0] for f in last_frames])
+        lines: dict[str, float] = {}
+        for name, (lat, lon) in self.passport.corners.items():
+            # The corners nearest the last frame's end: those the RPC puts at its end.
+            r_lat = rpc[name][0]
+            if abs(r_lat - end_lat) > abs(r_lat - start_lat):
+                continue
+            h = [f.rpc.height_off if height_m is None else height_m for f in last_frames]
+            found = [
+                float(f.rpc.ground_to_image(lat, lon, hh)[0])
+                for f, hh in zip(last_frames, h, strict=True)
+            ]
+            lines[name] = float(np.mean(found))
+        return lines
+
+
+def _along_track(frames: list[FramePassport]) -> list[FramePassport]:
+    """A band's frames in along-track order, the frame whose line 0 starts the strip first.
+
+    Frame times cannot order them (one band's frames may all carry the session start), nor
+    file numbers (the last frames of a band may be renumbered); the RPCs can.
+    """
+    centres = np.array([_image_corners(f, None).mean(axis=0) for f in frames])
+    f0 = frames[0]
+    lat, lon = f0.rpc.image_to_ground(
+        np.array([0.0, f0.height - 1.0]), np.full(2, (f0.width - 1) / 2)
+    )
+    direction = np.array([lat[1] - lat[0], lon[1] - lon[0]])  # line 0 towards the last line
+    order = np.argsort(centres @ direction)
+    return [frames[int(i)] for i in order]
 
 
 def _image_corners(frame: FramePassport, height_m: float | None) -> FloatArray:

@@ -221,16 +221,21 @@ class RPCModel:
         height_m: float | None = None,
         *,
         points_per_edge: int = 16,
+        last_line: float | None = None,
     ) -> Polygon:
         """The ground outline of a ``width × height`` pixel image, as a lon/lat polygon.
 
         Each edge is sampled at ``points_per_edge`` points, because an RPC's edges are curves:
-        four corners alone would cut off the bulge of a wide frame.
+        four corners alone would cut off the bulge of a wide frame. ``last_line`` (a pixel
+        centre, default ``height - 1``) clips the outline after that line: the part of the
+        image a product actually contains.
         """
         t = np.linspace(0.0, 1.0, points_per_edge, endpoint=False)
-        r_max, c_max = height - 0.5, width - 0.5
+        r_max = (height - 1 if last_line is None else last_line) + 0.5
+        c_max = width - 0.5
+        span = r_max + 0.5
         lines = np.concatenate(
-            [np.full_like(t, -0.5), -0.5 + t * height, np.full_like(t, r_max), r_max - t * height]
+            [np.full_like(t, -0.5), -0.5 + t * span, np.full_like(t, r_max), r_max - t * span]
         )
         samples = np.concatenate(
             [-0.5 + t * width, np.full_like(t, c_max), c_max - t * width, np.full_like(t, -0.5)]
