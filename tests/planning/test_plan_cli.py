@@ -54,3 +54,31 @@ def test_bad_inputs(tmp_path: Path) -> None:
     junk = tmp_path / "p.json"
     junk.write_text("{}", encoding="utf-8")
     assert runner.invoke(app, ["plan", "check", str(junk)]).exit_code == 2
+
+
+def test_plan_both_prints_the_gap(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            "--requests",
+            "demo",
+            "--hours",
+            "48",
+            "--time-limit",
+            "2",
+            "--solver",
+            "both",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "CP-SAT" in result.output and "gap" in result.output
+    exact = runner.invoke(
+        app, ["plan", "--requests", "demo", "--hours", "48", "--solver", "cpsat", "--out", str(out)]
+    )
+    assert exact.exit_code == 0, exact.output
+    assert "cp-sat" in exact.output
+    assert runner.invoke(app, ["plan", "check", str(out)]).exit_code == 0

@@ -1,12 +1,17 @@
 """``zorka plan``: plan acquisitions and downlinks for a set of requests, and check a plan.
 
-Thin: :func:`zorka.planning.greedy.plan_requests` plans, :func:`zorka.planning.checker.check_plan`
-checks; a plan the checker rejects is reported and never written.
+Thin: :func:`zorka.planning.greedy.plan_requests` plans (``--solver greedy``),
+:func:`zorka.planning.cpsat_plan.plan_requests_cpsat` solves the exact model (``--solver cpsat``;
+``both`` prints the greedy plan's gap to CP-SAT's bound), :func:`zorka.planning.replan.replan`
+replans (``--keep PLAN --freeze ISO``), :func:`zorka.planning.checker.check_plan` checks; a plan
+the checker rejects is reported and never written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,11 +23,22 @@ from zorka.cli.app import app
 from zorka.cli.mission import MissionOption, load_mission_option
 from zorka.cli.passes import _console, _fail, err
 from zorka.mission import Mission, default_mission, list_default_missions
+from zorka.orbits.satellite import Satellite
 from zorka.planning.checker import check_plan
 from zorka.planning.plan import Plan
+from zorka.planning.requests import RequestSet
 from zorka.time import parse_utc
 
-__all__ = ["plan_app"]
+__all__ = ["Solver", "plan_app"]
+
+
+class Solver(StrEnum):
+    """Which planner ``zorka plan`` runs."""
+
+    greedy = "greedy"
+    cpsat = "cpsat"
+    both = "both"
+
 
 plan_app = typer.Typer(
     name="plan",
@@ -53,36 +69,90 @@ def plan(
     ] = 10.0,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="write the plan (JSON)")] = None,
     seed: Annotated[int, typer.Option("--seed", help="seed of the improver")] = 0,
+    solver: Annotated[
+        Solver,
+        typer.Option(
+            "--solver",
+            help="greedy (construction + local search), cpsat (exact model), or both: the"
+            " greedy plan, and its gap to CP-SAT's bound",
+        ),
+    ] = Solver.greedy,
+    keep: Annotated[
+        Path | None,
+        typer.Option("--keep", help="replan: keep this plan (JSON) up to --freeze"),
+    ] = None,
+    freeze: Annotated[
+        str | None,
+        typer.Option("--freeze", help="replan: keep everything that starts before, ISO-8601 UTC"),
+    ] = None,
 ) -> None:
     """Plan which requests each satellite images, when, and when the data comes down."""
     if ctx.invoked_subcommand is not None:
         return
-    if requests is None:
-        raise _fail("give --requests FILE (or --requests demo), or use `zorka plan check PLAN`")
-    from zorka.planning.greedy import plan_requests
-    from zorka.planning.requests import demo_requests_path, read_requests
+    from zorka.planning.requests import RequestSet, demo_requests_path, read_requests
 
+    if (keep is None) != (freeze is None):
+        raise _fail("replanning needs both --keep PLAN and --freeze ISO")
+    if requests is None and keep is None:
+        raise _fail("give --requests FILE (or --requests demo), or use `zorka plan check PLAN`")
     if hours <= 0:
         raise _fail(f"--hours must be positive, not {hours:g}")
-    chosen = load_mission_option(mission)
-    path = demo_requests_path() if str(requests) == "demo" else requests
-    request_set, issues = read_requests(path)
-    for issue in issues:
-        err.print(f"[yellow]warning:[/yellow] {issue}", markup=False, highlight=False)
-    if not request_set.requests:
-        raise _fail(f"{path}: no valid request")
+    request_set = RequestSet()
+    path = None
+    if requests is not None:
+        path = demo_requests_path() if str(requests) == "demo" else requests
+        request_set, issues = read_requests(path)
+        for issue in issues:
+            err.print(f"[yellow]warning:[/yellow] {issue}", markup=False, highlight=False)
+        if not request_set.requests:
+            raise _fail(f"{path}: no valid request")
+    if keep is not None:
+        kept = _read_plan(keep)
+        chosen = _plan_mission(kept, mission)
+    else:
+        chosen = load_mission_option(mission)
     satellites, problems = chosen.fleet()
     for message in problems:
         err.print(f"[yellow]warning:[/yellow] {message}")
-    default = chosen.demo.start if chosen.demo else datetime.now(UTC)
-    try:
-        t0 = parse_utc(start, field="--start") if start else default
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
-    t1 = t0 + timedelta(hours=hours)
-    result = plan_requests(
-        chosen, request_set, t0, t1, satellites=satellites, time_limit_s=time_limit, seed=seed
-    )
+    if keep is not None:
+        from zorka.planning.replan import replan
+
+        assert freeze is not None
+        try:
+            at = parse_utc(freeze, field="--freeze")
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        if not kept.start <= at <= kept.end:
+            raise _fail(f"--freeze {freeze} is outside the kept plan's horizon")
+        try:
+            result = replan(
+                chosen,
+                kept,
+                at,
+                request_set,
+                satellites=satellites,
+                time_limit_s=time_limit,
+                solver="cpsat" if solver == Solver.cpsat else "greedy",
+                seed=seed,
+            )
+        except ValueError as exc:
+            raise _fail(f"{keep}: {exc}") from None
+    else:
+        default = chosen.demo.start if chosen.demo else datetime.now(UTC)
+        try:
+            t0 = parse_utc(start, field="--start") if start else default
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        result = _solve(
+            chosen,
+            request_set,
+            t0,
+            t0 + timedelta(hours=hours),
+            satellites,
+            solver,
+            time_limit,
+            seed,
+        )
     report = check_plan(result, chosen, satellites)
     if not report.ok:
         for v in report.violations:
@@ -95,6 +165,73 @@ def plan(
     if out is not None:
         out.write_text(result.to_json() + "\n", encoding="utf-8")
         err.print(f"plan written to {out}")
+
+
+def _solve(
+    mission: Mission,
+    requests: RequestSet,
+    t0: datetime,
+    t1: datetime,
+    satellites: Sequence[Satellite],
+    solver: Solver,
+    time_limit: float,
+    seed: int,
+) -> Plan:
+    from zorka.planning.cpsat_plan import plan_requests_cpsat
+    from zorka.planning.greedy import plan_requests
+    from zorka.planning.opportunities import find_opportunities
+
+    opportunities = find_opportunities(mission, satellites, requests, t0, t1)
+    common = {"satellites": satellites, "seed": seed, "opportunities": opportunities}
+    if solver == Solver.cpsat:
+        return plan_requests_cpsat(
+            mission,
+            requests,
+            t0,
+            t1,
+            time_limit_s=time_limit,
+            **common,  # type: ignore[arg-type]
+        )
+    greedy = plan_requests(mission, requests, t0, t1, time_limit_s=time_limit, **common)  # type: ignore[arg-type]
+    if solver == Solver.greedy:
+        return greedy
+    exact = plan_requests_cpsat(
+        mission,
+        requests,
+        t0,
+        t1,
+        time_limit_s=time_limit,
+        hint=greedy,
+        **common,  # type: ignore[arg-type]
+    )
+    bound = exact.upper_bound if exact.upper_bound is not None else exact.objective
+    gap = 100.0 * (bound - greedy.objective) / bound if bound > 0 else 0.0
+    _console().print(
+        f"CP-SAT ({exact.statistics.solver if exact.statistics else 'cp-sat'}): value"
+        f" {exact.objective:.2f}, bound {bound:.2f}; greedy {greedy.objective:.2f}:"
+        f" gap {gap:.2f}% to the bound",
+        highlight=False,
+    )
+    greedy.upper_bound = round(bound, 6)
+    return greedy
+
+
+def _read_plan(path: Path) -> Plan:
+    try:
+        return Plan.read(path)
+    except OSError as exc:
+        raise _fail(f"{path}: {exc.strerror}") from None
+    except ValidationError as exc:
+        for e in exc.errors()[:20]:
+            where = ".".join(str(x) for x in e["loc"])
+            err.print(f"{path}: {where}: {e['msg']}", markup=False, highlight=False)
+        raise _fail(f"{path}: not a valid plan") from None
+
+
+def _plan_mission(plan: Plan, mission: Path | None) -> Mission:
+    if mission is None and plan.mission in list_default_missions():
+        return default_mission(plan.mission)
+    return load_mission_option(mission)
 
 
 def _summary(plan: Plan) -> None:
@@ -148,20 +285,8 @@ def check(
     mission: MissionOption = None,
 ) -> None:
     """Check a plan against every constraint, recomputing the geometry from the mission."""
-    try:
-        plan = Plan.read(plan_file)
-    except OSError as exc:
-        raise _fail(f"{plan_file}: {exc.strerror}") from None
-    except ValidationError as exc:
-        for e in exc.errors()[:20]:
-            where = ".".join(str(x) for x in e["loc"])
-            err.print(f"{plan_file}: {where}: {e['msg']}", markup=False, highlight=False)
-        raise _fail(f"{plan_file}: not a valid plan") from None
-    chosen: Mission
-    if mission is None and plan.mission in list_default_missions():
-        chosen = default_mission(plan.mission)
-    else:
-        chosen = load_mission_option(mission)
+    plan = _read_plan(plan_file)
+    chosen = _plan_mission(plan, mission)
     report = check_plan(plan, chosen)
     for v in report.violations:
         typer.echo(f"violation: {v}")

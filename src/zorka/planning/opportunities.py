@@ -294,6 +294,21 @@ def _stereo(
     )
 
 
+#: The cached geometry of an area, shared by its copies with other limits.
+_AREA_CACHE = ("centre", "_to_local", "densified", "local", "area_km2", "radius_km")
+
+
+def _with_limits(area: AreaTarget, off_deg: float, sun_deg: float | None) -> AreaTarget:
+    """The area with these limits, sharing its projection and footprint: building a projection
+    costs milliseconds, and each area is searched once per satellite."""
+    if area.max_off_nadir_deg == off_deg and area.min_sun_elevation_deg == sun_deg:
+        return area
+    copy = AreaTarget(area.name, area.polygon, off_deg, sun_deg)
+    for name in _AREA_CACHE:
+        copy.__dict__[name] = getattr(area, name)
+    return copy
+
+
 def _areas(
     out: OpportunitySet,
     why: dict[str, list[str]],
@@ -311,9 +326,7 @@ def _areas(
         lim = effective_limits(spec, r)
         area = r.target
         assert isinstance(area, AreaTarget)
-        targets.append(
-            AreaTarget(r.id, area.polygon, lim.max_off_nadir_deg, lim.min_sun_elevation_deg)
-        )
+        targets.append(_with_limits(area, lim.max_off_nadir_deg, lim.min_sun_elevation_deg))
     report = find_strips([sat], [spec.sensor], targets, t0, t1)
     for name, reason in report.reasons.items():
         why[name].append(f"{sat.name}: {reason}")
