@@ -156,7 +156,10 @@ def ground(tmp_path: Path) -> Iterator[Ground]:
     worker.start()
     sim.start()
     try:
-        yield Ground(sim, commander, archive, ingester, events)
+        result = Ground(sim, commander, archive, ingester, events)
+        # command only once the spacecraft is heard: on a busy machine its loop may start late
+        assert result.wait_for(lambda: ingester.counts.packets > 0, timeout_s=30.0)
+        yield result
     finally:
         sim.stop()
         stop.set()
@@ -188,7 +191,9 @@ def test_timeline_executes_with_completion_verification(ground: Ground, tmp_path
     assert ground.wait_for(lambda: sim.model.acquisitions and sim.model.acquisitions[0].data)
     acquisition = sim.model.acquisitions[0]
     assert abs((acquisition.start - soon).total_seconds()) <= 1.0
-    assert (tmp_path / "payload" / "Kanopus-V_1_0001.raw").stat().st_size == len(acquisition.data)
+    # the simulator writes the raw file a step after the data is complete
+    raw = tmp_path / "payload" / "Kanopus-V_1_0001.raw"
+    assert ground.wait_for(lambda: raw.exists() and raw.stat().st_size == len(acquisition.data))
     # the housekeeping tells the same story, with on-board times in simulated UTC
     assert ground.wait_for(lambda: len(ground.archive.samples("IMAGES_TAKEN")) > 0)
     series = ground.archive.samples("ADCS_MODE")

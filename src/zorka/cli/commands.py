@@ -2,6 +2,7 @@
 
 from zorka.cli import (
     access,
+    commands_timeline,
     fleet,
     frames,
     mission,
@@ -17,6 +18,7 @@ from zorka.cli import (
 
 __all__ = [
     "access",
+    "commands_timeline",
     "fleet",
     "frames",
     "mission",

@@ -16,10 +16,13 @@ from rich.console import Console
 
 from zorka.cli.app import app
 from zorka.control.mdb import MdbError, default_mdb, list_default_mdbs, load_mdb
+from zorka.control.mdb.model import MissionDatabase
+from zorka.mission.database import database_location, satellite_database
 from zorka.mission.defaults import default_mission, list_default_missions
 from zorka.mission.errors import MissionError
 from zorka.mission.loading import load_mission
-from zorka.simulator import FAULTS, fleet_simulators
+from zorka.mission.model import Mission
+from zorka.simulator import FAULTS, SatelliteSimulator, fleet_simulators
 
 __all__ = ["simulate"]
 
@@ -41,6 +44,48 @@ def _fault(text: str) -> tuple[str, float]:
         raise _fail(f"--fault {text!r}: {at!r} is not a number of seconds") from None
 
 
+def _databases(
+    mission: Mission, mdb: str | None, names: list[str] | None
+) -> list[tuple[MissionDatabase, list[str] | None]]:
+    """The database to simulate with, and the satellites (None: all) that use it.
+
+    ``--mdb`` applies to every satellite; without it each satellite uses the database its
+    mission names, and one that names none the embedded ``bka``.
+    """
+    if mdb is not None:
+        try:
+            database = (
+                default_mdb(mdb)
+                if mdb in list_default_mdbs() and not Path(mdb).exists()
+                else load_mdb(mdb)
+            )
+        except (MdbError, OSError, LookupError) as exc:
+            raise _fail(f"--mdb {mdb}: {exc}") from None
+        return [(database, names)]
+    loaded: dict[str, MissionDatabase] = {}
+    groups: dict[str, list[str]] = {}
+    for spec in mission.satellites:
+        if names and spec.name not in names:
+            continue
+        key = str(database_location(spec, mission.base_dir) or "bka")
+        if key not in loaded:
+            try:
+                loaded[key] = (
+                    satellite_database(mission, spec.name)
+                    if spec.database is not None
+                    else default_mdb("bka")
+                )
+            except MissionError as exc:
+                raise _fail(str(exc)) from None
+        groups.setdefault(key, []).append(spec.name)
+    # names the mission does not know go along, so that the fleet reports them
+    unknown = [n for n in names or [] if all(n not in group for group in groups.values())]
+    if not groups:
+        return [(default_mdb("bka"), names)]
+    next(iter(groups.values())).extend(unknown)
+    return [(loaded[key], group) for key, group in groups.items()]
+
+
 @app.command("simulate")
 def simulate(
     mission: Annotated[
@@ -50,8 +95,13 @@ def simulate(
         list[str] | None, typer.Option("--satellite", "-s", help="simulate only this satellite")
     ] = None,
     mdb: Annotated[
-        str, typer.Option("--mdb", help="mission database: an embedded name or a YAML file")
-    ] = "bka",
+        str | None,
+        typer.Option(
+            "--mdb",
+            help="mission database: an embedded name or a YAML file (default: each satellite's"
+            " `database` in the mission, else the embedded bka)",
+        ),
+    ] = None,
     tm_port: Annotated[
         int, typer.Option("--tm-port", help="UDP port the ground listens on (+i for satellite i)")
     ] = 10015,
@@ -94,21 +144,19 @@ def simulate(
         )
     except (MissionError, OSError, LookupError) as exc:
         raise _fail(f"--mission {mission}: {exc}") from None
-    try:
-        database = (
-            default_mdb(mdb)
-            if mdb in list_default_mdbs() and not Path(mdb).exists()
-            else load_mdb(mdb)
-        )
-    except (MdbError, OSError, LookupError) as exc:
-        raise _fail(f"--mdb {mdb}: {exc}") from None
-    try:
-        simulators, problems = fleet_simulators(
-            plan, database, tm_port=tm_port, tc_port=tc_port, names=satellite or None,
-            time_factor=factor, start=start, payload_dir=payload_dir,
-        )  # fmt: skip
-    except (ValueError, OSError) as exc:
-        raise _fail(str(exc)) from None
+    groups = _databases(plan, mdb, satellite or None)
+    simulators: list[SatelliteSimulator] = []
+    problems: list[str] = []
+    for database, names in groups:
+        try:
+            made, found = fleet_simulators(
+                plan, database, tm_port=tm_port, tc_port=tc_port, names=names,
+                time_factor=factor, start=start, payload_dir=payload_dir,
+            )  # fmt: skip
+        except (ValueError, OSError) as exc:
+            raise _fail(str(exc)) from None
+        simulators += made
+        problems += [p for p in found if p not in problems]
     for problem in problems:
         err.print(f"[yellow]{problem}[/yellow]", highlight=False)
     if not simulators:

@@ -6,6 +6,7 @@
 ['Minsk', 'Logoisk']
 """
 
+from zorka.mission.database import database_location, satellite_database
 from zorka.mission.defaults import (
     DEFAULT_MISSION,
     default_mission,
@@ -46,6 +47,7 @@ __all__ = [
     "StationSpec",
     "TLEOrbit",
     "check_mission",
+    "database_location",
     "default_mission",
     "default_mission_path",
     "list_default_missions",
@@ -53,4 +55,5 @@ __all__ = [
     "mission_json_schema",
     "parse_mission",
     "read_mission",
+    "satellite_database",
 ]

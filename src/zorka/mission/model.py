@@ -55,6 +55,12 @@ class SatelliteSpec(BaseModel):
     )
     power: Power | None = Field(default=None, description="power budget")
     downlink: Downlink | None = Field(default=None, description="payload data downlink")
+    database: str | None = Field(
+        default=None,
+        min_length=1,
+        description="mission database of its telemetry and commands: the name of an embedded"
+        " one (`bka`), or a zorka YAML or XTCE file, relative to the mission file's folder",
+    )
 
     def build(self, base_dir: Path | None = None) -> Satellite:
         """The satellite's orbit, ready for propagation (raises on a bad orbit)."""
@@ -155,8 +161,23 @@ class Mission(BaseModel):
 
     def warnings(self, satellites: list[Satellite] | None = None) -> list[MissionIssue]:
         """Things that work but are probably not meant: orbits far from the demo clock, a downlink
-        band no station receives. Pass the built fleet to check epochs."""
+        band no station receives, a database that is not there. Pass the built fleet to check
+        epochs."""
+        from zorka.mission.database import database_location
+
         found: list[MissionIssue] = []
+        for i, sat in enumerate(self.satellites):
+            location = database_location(sat, self._base_dir)
+            if isinstance(location, Path) and not location.is_file():
+                found.append(
+                    MissionIssue(
+                        f"satellites[{i}].database",
+                        f"{sat.database!r} is neither a file ({location}) nor an embedded"
+                        " database; commanding this satellite needs one",
+                        source=self._source,
+                        severity="warning",
+                    )
+                )
         receivers = [s for s in self.stations if s.capabilities.payload_downlink]
         for i, sat in enumerate(self.satellites):
             if sat.downlink is None or not receivers:
