@@ -64,8 +64,12 @@ def _overlap(plan: Plan) -> None:
 
 
 def _no_slew_time(plan: Plan) -> None:
-    # two strips of one pass moved next to each other, but with a big roll between them
-    a, b = sorted(_strips(plan), key=lambda x: x.start)[-2:]
+    # two strips (or images) of one satellite moved next to each other, with a big roll between
+    strips = _strips(plan)
+    if len(strips) < 2:
+        first = plan.acquisitions[0].satellite
+        strips = [x for x in plan.acquisitions if x.satellite == first]
+    a, b = sorted(strips, key=lambda x: x.start)[-2:]
     b.roll_deg = b.end_roll_deg = -a.roll_deg
     gap = timedelta(seconds=1.0)
     length = b.end - b.start

@@ -1,7 +1,10 @@
 """A fast constructive planner, then a large-neighbourhood search while time remains.
 
-Construction takes opportunities by value density (value per second of imaging, slews counted
-roughly) and inserts each where it fits in its satellite's timeline
+Construction (:func:`construct_by_passes`) takes each pass's best path (a longest path over its
+opportunities in time order), the most valuable pass first, then fills the gaps greedily and
+re-solves each pass given the others while that helps; the plain greedy below is kept when it
+does better. The greedy takes opportunities by value density (value per second of imaging,
+slews counted roughly) and inserts each where it fits in its satellite's timeline
 (:class:`~zorka.planning.timeline.SatelliteTimeline`: no overlap, time to slew from the image
 before and to the image after, memory that the downlinks can empty, a battery that stays above
 its floor). Customer quotas steer the order: while a customer's share of the served value is more
@@ -21,14 +24,23 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
+import numpy as np
+
 from zorka.mission.model import Mission
 from zorka.orbits.satellite import Satellite
+from zorka.planning.conflicts import Pass, best_path, find_passes, pass_bound
 from zorka.planning.opportunities import Opportunity, OpportunitySet, find_opportunities
 from zorka.planning.plan import Plan, SolverStatistics
 from zorka.planning.requests import RequestSet
-from zorka.planning.timeline import PlanState, build_plan, new_state
+from zorka.planning.timeline import (
+    PLANNED_FULL_COVERAGE,
+    PlanState,
+    build_plan,
+    new_state,
+    upper_bound,
+)
 
-__all__ = ["construct", "density", "improve", "plan_requests"]
+__all__ = ["construct", "construct_by_passes", "density", "improve", "plan_requests"]
 
 #: The stretch of a satellite's day the improver empties, seconds either side of an image.
 LNS_WIDTH_S = (60.0, 900.0)
@@ -74,6 +86,74 @@ def construct(state: PlanState, order: Sequence[Opportunity], requests: RequestS
     for o in added:
         if o.request.is_area and o.request.id not in state.credits and id(o) not in state.frozen:
             state.drop(o)
+
+
+def _residual(state: PlanState, o: Opportunity) -> float:
+    """What ``o`` would still add to ``state``, roughly: nothing once its period is done, half
+    for a strip that cannot cover its area alone when the area must be covered whole."""
+    if state.is_done(o):
+        return 0.0
+    if o.request.is_area and not o.request.accept_partial and o.fraction < PLANNED_FULL_COVERAGE:
+        return 0.5 * o.value
+    return o.value
+
+
+def _fill_pass(state: PlanState, opps: Sequence[Opportunity], p: Pass) -> None:
+    """Put the best path of pass ``p`` (values as the state leaves them) into ``state``."""
+    spec = state.sats[p.satellite].spec
+    values = np.array([_residual(state, opps[i]) for i in p.members])
+    for k in best_path(spec, opps, p.members, values):
+        o = opps[p.members[k]]
+        if not state.is_done(o):
+            state.try_add(o)
+
+
+def construct_by_passes(
+    state: PlanState,
+    opps: Sequence[Opportunity],
+    requests: RequestSet,
+    deadline: float = float("inf"),
+) -> None:
+    """Pass by pass, the most valuable first, the best path of each pass (a longest path over
+    its opportunities, :func:`zorka.planning.conflicts.best_path`) with what the passes before
+    left to earn; every image goes in with the exact checks. Then the gaps are filled greedily,
+    and each pass is emptied and filled again with its best path given all the others, while
+    that raises the value (quota deviations not growing)."""
+    specs = {n: s.spec for n, s in state.sats.items()}
+    opps = [o for o in opps if o.satellite in specs]
+    passes = find_passes(specs, opps, matrices=False)
+    todo = list(range(len(passes)))
+    while todo and time.perf_counter() < deadline:
+        scores = []
+        for n in todo:
+            p = passes[n]
+            values = np.array([_residual(state, opps[i]) for i in p.members])
+            path = best_path(specs[p.satellite], opps, p.members, values)
+            scores.append(float(values[path].sum()))
+        best = todo[int(np.argmax(scores))]
+        todo.remove(best)
+        _fill_pass(state, opps, passes[best])
+    construct(state, sorted(opps, key=lambda o: -density(o)), requests)
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        for p in passes:
+            if time.perf_counter() >= deadline:
+                break
+            trial = state.copy()
+            mine = {id(opps[i]) for i in p.members}
+            for o in trial.chosen:
+                if id(o) in mine and id(o) not in trial.frozen:
+                    trial.drop(o)
+            _fill_pass(trial, opps, p)
+            construct(
+                trial, sorted((opps[i] for i in p.members), key=lambda o: -density(o)), requests
+            )
+            if trial.value() > state.value() + 1e-9 and (
+                trial.quota_excess(requests) <= state.quota_excess(requests) + 1e-9
+            ):
+                state.__dict__.update(trial.__dict__)
+                improved = True
 
 
 def improve(
@@ -155,7 +235,12 @@ def plan_requests(
     opps = [o for o in opportunities.opportunities if o.satellite in specs]
     state = new_state(mission, satellites, start, end)
     order = sorted(opps, key=lambda o: (-density(o), o.looks[0].start_s))
-    construct(state, order, requests)
+    by_density = state.copy()
+    construct(by_density, order, requests)
+    # the passes' best paths, unless the greedy order does better (or time is short)
+    construct_by_passes(state, opps, requests, deadline=clock + 0.5 * time_limit_s)
+    if by_density.value() > state.value():
+        state = by_density
     greedy_value = state.value()
     state, iterations, improvements = improve(
         state, opps, requests, clock + time_limit_s, seed=seed
@@ -174,5 +259,12 @@ def plan_requests(
             iterations=iterations,
             improvements=improvements,
             greedy_objective=round(greedy_value, 6),
+        ),
+        bound=max(
+            state.value(),
+            min(
+                upper_bound(opportunities, requests),
+                pass_bound({n: s.spec for n, s in state.sats.items()}, opps),
+            ),
         ),
     )
