@@ -204,7 +204,7 @@ def main() -> None:
     planned_s = time.perf_counter() - clock
     stats = plan.statistics
     assert stats is not None
-    print(f"bound of the passes' best paths (and every request once): {plan.upper_bound}")
+    print(f"bound (passes' best paths, Lagrangian multipliers per request): {plan.upper_bound}")
     print(
         f"greedy+LNS: value {plan.objective:.2f}, served {len(plan.served)}, in {planned_s:.1f} s"
         f" (opportunities included; construction {stats.greedy_objective}, {stats.iterations}"
@@ -227,7 +227,7 @@ def main() -> None:
     solver = exact.statistics.solver if exact.statistics else "cp-sat"
     print(
         f"CP-SAT ({solver}, {time.perf_counter() - t:.1f} s): value {exact.objective:.2f},"
-        f" bound {bound} (the lower of CP-SAT's and the passes' best paths)"
+        f" bound {bound} (the lower of CP-SAT's and the Lagrangian one)"
     )
     if bound is not None and bound != float("inf") and bound > 0:
         print(

@@ -6,15 +6,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+import pytest
 
 from zorka.mission import Mission
 from zorka.orbits.satellite import Satellite
 from zorka.planning.checker import check_plan
-from zorka.planning.conflicts import best_path, clique_cover, find_passes, pass_bound
+from zorka.planning.conflicts import (
+    best_path,
+    clique_cover,
+    find_passes,
+    lagrangian_bound,
+    pass_bound,
+)
 from zorka.planning.cpsat_plan import _conflicts, solve_state_cpsat
 from zorka.planning.greedy import plan_requests
-from zorka.planning.opportunities import find_opportunities
-from zorka.planning.requests import RequestSet
+from zorka.planning.opportunities import Look, Opportunity, find_opportunities
+from zorka.planning.requests import Request, RequestSet, parse_requests
 from zorka.planning.timeline import new_state
 
 
@@ -87,3 +94,48 @@ def test_compact_model_and_pass_bound(
     assert plan.upper_bound is not None
     assert plan.objective <= bound + 1e-6
     assert plan.objective <= plan.upper_bound + 1e-6
+    # the Lagrangian bound: never above the passes' one, never below the optimum or a plan
+    specs = {n: s.spec for n, s in state.sats.items()}
+    lag = lagrangian_bound(specs, opps, lower=plan.objective)
+    assert lag.bound <= bound + 1e-9
+    assert lag.bound >= pairwise.objective - 1e-6
+    assert lag.bound >= plan.objective - 1e-6
+    assert plan.upper_bound <= bound + 1e-6
+    assert all(0.0 <= m <= 1.0 for m in lag.multipliers.values())
+    # with no target (lower 0) the bound still holds
+    assert lagrangian_bound(specs, opps, iterations=50).bound >= pairwise.objective - 1e-6
+
+
+def test_lagrangian_bound_is_tight_where_a_request_spans_two_passes(mission: Mission) -> None:
+    """A (5) can be imaged in two passes, B (3) only in the second, at the same time as A: the
+    passes' bound counts A twice (10), the multiplier on A brings it down to the optimum 8."""
+    doc = {
+        "requests": [
+            {
+                "id": rid,
+                "customer": "c",
+                "geometry": {"type": "Point", "coordinates": [27.5, 53.9]},
+                "weight": w,
+                "earliest": "2024-01-01T00:00:00Z",
+                "latest": "2024-01-02T00:00:00Z",
+            }
+            for rid, w in (("A", 5), ("B", 3))
+        ]
+    }
+    requests, issues = parse_requests(doc, "hand")
+    assert issues == []
+    a, b = requests.requests
+    spec = mission.satellites[0]
+    assert spec.agility is not None
+
+    def opp(request: Request, t: float, roll: float) -> Opportunity:
+        look = Look(t, t + 5.0, roll, 0.0, roll, 0.0)
+        return Opportunity(request, 0, spec.name, "point", (look,), 1.0)
+
+    opps = [opp(a, 0.0, 0.0), opp(a, 10_000.0, 0.0), opp(b, 10_002.0, 10.0)]
+    specs = {spec.name: spec}
+    assert pass_bound(specs, opps) == pytest.approx(10.0)
+    for lower in (0.0, 8.0):
+        lag = lagrangian_bound(specs, opps, lower=lower, iterations=500)
+        assert lag.bound == pytest.approx(8.0, abs=1e-3)
+        assert lag.bound >= 8.0 - 1e-9

@@ -15,13 +15,16 @@ Within a pass the clash relation is held as a dense matrix, from which
   a longest path in time order. Checking consecutive images suffices, because turning through a
   third image never takes less time (the slew time is subadditive in the angle, and angles obey
   the triangle inequality).
+
+The sum of the passes' best paths bounds every plan (:func:`pass_bound`), but counts a request
+once per pass; :func:`lagrangian_bound` puts "each request period once" back with multipliers.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,10 +35,12 @@ from zorka.planning.requests import FULL_COVERAGE
 from zorka.planning.timeline import SLACK_S
 
 __all__ = [
+    "LagrangianBound",
     "Pass",
     "best_path",
     "clique_cover",
     "find_passes",
+    "lagrangian_bound",
     "pass_bound",
     "slew_times",
     "unit_vectors",
@@ -259,3 +264,176 @@ def pass_bound(specs: dict[str, SatelliteSpec], opps: Sequence[Opportunity]) -> 
         path = best_path(specs[p.satellite], looks, p.members, value[p.members], tolerance=1e-6)
         total += float(value[p.members][path].sum())
     return total
+
+
+@dataclass
+class _Chain:
+    """The first looks of one pass in order of start, ready for many best paths: every
+    look before ``cut[j]`` may precede look ``j``, and of the later ones those in ``band[j]``."""
+
+    satellite: str
+    owner: list[int]
+    cut: list[int]
+    band: list[list[int]]
+
+
+def _chains(specs: dict[str, SatelliteSpec], opps: Sequence[Opportunity]) -> list[_Chain]:
+    firsts = [
+        Opportunity(o.request, o.occurrence, o.satellite, o.kind, (o.looks[0],), o.volume_gbit)
+        for o in opps
+    ]
+    out = []
+    for p in find_passes(specs, firsts, matrices=False):
+        spec = specs[p.satellite]
+        looks = [firsts[i].looks[0] for i in p.members]
+        order = sorted(range(len(looks)), key=lambda n: looks[n].start_s)
+        start = np.array([looks[n].start_s for n in order])
+        end = np.array([looks[n].end_s for n in order])
+        u0 = unit_vectors(
+            np.array([looks[n].roll0_deg for n in order]),
+            np.array([looks[n].pitch0_deg for n in order]),
+        )
+        u1 = unit_vectors(
+            np.array([looks[n].roll1_deg for n in order]),
+            np.array([looks[n].pitch1_deg for n in order]),
+        )
+        reach = _reach(spec) + SLACK_S
+        top = np.maximum.accumulate(end) if len(end) else end
+        cuts = np.searchsorted(top + reach, start + 1e-6, side="right")
+        cut, band = [], []
+        for j in range(len(order)):
+            c = min(int(cuts[j]), j)
+            angle = np.degrees(np.arccos(np.clip(u1[c:j] @ u0[j], -1.0, 1.0)))
+            ok = end[c:j] + slew_times(spec, angle) + SLACK_S <= start[j] + 1e-6
+            cut.append(c)
+            band.append([c + int(k) for k in np.flatnonzero(ok)])
+        out.append(_Chain(p.satellite, [p.members[n] for n in order], cut, band))
+    return out
+
+
+def _chain_path(chain: _Chain, val: Sequence[float]) -> tuple[float, list[int]]:
+    """The best path of a chain under values ``val`` (in chain order): value and positions."""
+    m = len(val)
+    best = [0.0] * m
+    back = [-1] * m
+    top = [0.0] * m  # best of best[: j + 1]
+    arg = [-1] * m
+    cut, band = chain.cut, chain.band
+    for j in range(m):
+        v = val[j]
+        if v > 0:
+            b, k = 0.0, -1
+            c = cut[j]
+            if c and top[c - 1] > b:
+                b, k = top[c - 1], arg[c - 1]
+            for q in band[j]:
+                if best[q] > b:
+                    b, k = best[q], q
+            best[j], back[j] = b + v, k
+        if j and top[j - 1] >= best[j]:
+            top[j], arg[j] = top[j - 1], arg[j - 1]
+        else:
+            top[j], arg[j] = best[j], j
+    if not m or arg[-1] < 0:
+        return 0.0, []
+    path = []
+    j = arg[-1]
+    while j >= 0:
+        path.append(j)
+        j = back[j]
+    return top[-1], path[::-1]
+
+
+@dataclass
+class LagrangianBound:
+    """What :func:`lagrangian_bound` found: the bound, the multipliers that give it (one per
+    request period, ``(request id, occurrence)``), and the opportunities (indices into the
+    caller's list) of every pass's best path under them."""
+
+    bound: float
+    multipliers: dict[tuple[str, int], float]
+    chosen: list[int]
+    iterations: int
+    #: earlier bests, every :data:`SNAPSHOT_ROUNDS` rounds, as (chosen, multipliers): the
+    #: heuristic starts from each, their plans differ more than their bounds
+    snapshots: list[tuple[list[int], dict[tuple[str, int], float]]] = field(default_factory=list)
+
+
+#: How often :func:`lagrangian_bound` keeps its best solution so far, rounds.
+SNAPSHOT_ROUNDS = 25
+
+
+def lagrangian_bound(
+    specs: dict[str, SatelliteSpec],
+    opps: Sequence[Opportunity],
+    *,
+    lower: float = 0.0,
+    iterations: int = 300,
+    deadline: float = float("inf"),
+) -> LagrangianBound:
+    """An upper bound on the value of any plan made of ``opps``, at most :func:`pass_bound`:
+    the pass decomposition with "each request period earns at most its value" put back by
+    Lagrangian multipliers.
+
+    Period ``g`` earns ``min(W_g, Σ v_o x_o)`` at most (``W_g`` its share of the request's
+    expected weight, ``v_o`` what opportunity ``o`` can earn counted alone, as in
+    :func:`pass_bound`). With a multiplier ``μ_g`` in ``[0, 1]`` on ``y_g ≤ Σ v_o x_o``, any
+    plan earns at most ``Σ_g (1 − μ_g) W_g + Σ_passes best path with values μ_g v_o``, for
+    every ``μ``: ``μ = 1`` is :func:`pass_bound`, and subgradient steps (Polyak's rule aimed at
+    ``lower``, the best plan known) lower it for ``iterations`` rounds or until
+    ``time.perf_counter()`` passes ``deadline``. The best value seen is returned."""
+    import time
+
+    keys: list[tuple[str, int]] = []
+    index: dict[tuple[str, int], int] = {}
+    weight: list[float] = []
+    group = np.zeros(len(opps), dtype=np.int64)
+    value = np.zeros(len(opps))
+    for n, o in enumerate(opps):
+        key = (o.request.id, o.occurrence)
+        if key not in index:
+            index[key] = len(keys)
+            keys.append(key)
+            weight.append(o.request.expected_weight / len(o.request.occurrences()))
+        group[n] = index[key]
+        value[n] = _bound_value(o)
+    w = np.array(weight)
+    chains = _chains(specs, opps)
+    mu = np.ones(len(keys))
+    best_bound, best_mu, best_chosen = float("inf"), mu.copy(), []
+    theta, stall, rounds = 2.0, 0, 0
+    snapshots: list[tuple[list[int], dict[tuple[str, int], float]]] = []
+    last: list[int] | None = None
+    for _ in range(max(1, iterations)):
+        rounds += 1
+        chosen: list[int] = []
+        total = float(((1.0 - mu) * w).sum())
+        scaled = mu[group] * value
+        for chain in chains:
+            got, path = _chain_path(chain, scaled[chain.owner].tolist())
+            total += got
+            chosen.extend(chain.owner[k] for k in path)
+        if total < best_bound - 1e-9:
+            best_bound, best_mu, best_chosen, stall = total, mu.copy(), chosen, 0
+        else:
+            stall += 1
+            if stall >= 15:
+                theta, stall = theta / 2.0, 0
+        if rounds % SNAPSHOT_ROUNDS == 0 and best_chosen and best_chosen is not last:
+            snapshots.append((best_chosen, dict(zip(keys, best_mu.tolist(), strict=True))))
+            last = best_chosen
+        earned = np.bincount(group[chosen], weights=value[chosen], minlength=len(keys))
+        grad = earned - w  # of the bound in μ
+        # only directions that stay inside [0, 1] count
+        grad = np.where(((mu <= 0.0) & (grad > 0)) | ((mu >= 1.0) & (grad < 0)), 0.0, grad)
+        norm = float(grad @ grad)
+        if norm <= 1e-12 or total <= lower + 1e-9 or theta < 1e-4:
+            break
+        if time.perf_counter() >= deadline:
+            break
+        step = theta * max(total - lower, 1e-3 * max(total, 1.0)) / norm
+        mu = np.clip(mu - step * grad, 0.0, 1.0)
+    multipliers = dict(zip(keys, best_mu.tolist(), strict=True))
+    if best_chosen is not last:
+        snapshots.append((best_chosen, multipliers))
+    return LagrangianBound(best_bound, multipliers, best_chosen, rounds, snapshots)

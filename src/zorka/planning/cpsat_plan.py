@@ -31,8 +31,8 @@ The solution is then put into the timelines image by image with every exact chec
 first out downlinks, the battery profile); anything the relaxations let through that does not fit
 is left out, and the gaps are filled greedily. The written plan is therefore always valid, and
 CP-SAT's bound is a bound on every valid plan. :func:`plan_requests_cpsat` writes the lower of
-it and :func:`zorka.planning.conflicts.pass_bound` (each pass's best path, requests coupled only
-within a pass), which is much the tighter on a big day.
+it and :func:`zorka.planning.conflicts.lagrangian_bound` (each pass's best path, requests coupled
+across passes by Lagrangian multipliers), which is much the tighter on a big day.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from ortools.sat.python import cp_model
 
 from zorka.mission.model import Mission
 from zorka.orbits.satellite import Satellite
-from zorka.planning.conflicts import clique_cover, find_passes, pass_bound
+from zorka.planning.conflicts import clique_cover, find_passes, lagrangian_bound
 from zorka.planning.greedy import construct, density
 from zorka.planning.opportunities import Opportunity, OpportunitySet, find_opportunities
 from zorka.planning.plan import Plan, SolverStatistics
@@ -371,7 +371,7 @@ def plan_requests_cpsat(
     hint: Plan | None = None,
 ) -> Plan:
     """A plan for ``requests`` over ``[start, end]`` from the exact model, with the lower of
-    CP-SAT's bound and :func:`~zorka.planning.conflicts.pass_bound` as the plan's
+    CP-SAT's bound and :func:`~zorka.planning.conflicts.lagrangian_bound` as the plan's
     ``upper_bound``. ``hint``: a plan (the greedy one) for CP-SAT to start from."""
     clock = time.perf_counter()
     if satellites is None:
@@ -388,8 +388,10 @@ def plan_requests_cpsat(
         state, opps, requests, time_limit_s=max(0.5, remaining), hint=chosen, seed=seed
     )
     value = outcome.state.value()
-    # the passes' best paths bound it too, often far more tightly than CP-SAT in its time
-    bound = min(outcome.bound, pass_bound({n: s.spec for n, s in state.sats.items()}, opps))
+    # the passes' best paths (requests coupled by Lagrangian multipliers) bound it too, often
+    # far more tightly than CP-SAT in its time
+    specs = {n: s.spec for n, s in state.sats.items()}
+    bound = min(outcome.bound, lagrangian_bound(specs, opps, lower=value).bound)
     return build_plan(
         mission,
         requests,

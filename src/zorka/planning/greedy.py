@@ -3,7 +3,12 @@
 Construction (:func:`construct_by_passes`) takes each pass's best path (a longest path over its
 opportunities in time order), the most valuable pass first, then fills the gaps greedily and
 re-solves each pass given the others while that helps; the plain greedy below is kept when it
-does better. The greedy takes opportunities by value density (value per second of imaging,
+does better. More starts come from the Lagrangian bound
+(:func:`~zorka.planning.conflicts.lagrangian_bound`, run aimed at a few targets): the passes'
+best paths under its multipliers at several rounds, most valuable images first, each period
+served once and every image put in with the exact checks, the gaps filled greedily; the best few
+have each pass re-solved given the others as above, and the best start is kept.
+The greedy takes opportunities by value density (value per second of imaging,
 slews counted roughly) and inserts each where it fits in its satellite's timeline
 (:class:`~zorka.planning.timeline.SatelliteTimeline`: no overlap, time to slew from the image
 before and to the image after, memory that the downlinks can empty, a battery that stays above
@@ -28,7 +33,12 @@ import numpy as np
 
 from zorka.mission.model import Mission
 from zorka.orbits.satellite import Satellite
-from zorka.planning.conflicts import Pass, best_path, find_passes, pass_bound
+from zorka.planning.conflicts import (
+    Pass,
+    best_path,
+    find_passes,
+    lagrangian_bound,
+)
 from zorka.planning.opportunities import Opportunity, OpportunitySet, find_opportunities
 from zorka.planning.plan import Plan, SolverStatistics
 from zorka.planning.requests import RequestSet
@@ -40,12 +50,29 @@ from zorka.planning.timeline import (
     upper_bound,
 )
 
-__all__ = ["construct", "construct_by_passes", "density", "improve", "plan_requests"]
+__all__ = [
+    "construct",
+    "construct_by_passes",
+    "density",
+    "improve",
+    "plan_requests",
+    "resolve_passes",
+]
 
 #: The stretch of a satellite's day the improver empties, seconds either side of an image.
 LNS_WIDTH_S = (60.0, 900.0)
 #: Opportunities this far beyond the stretch may come back in, seconds (about the longest slew).
 LNS_REACH_S = 150.0
+#: The part of the time limit each run of the Lagrangian bound may take (its passes seed plans).
+LAGRANGIAN_SHARE = 0.12
+#: Its rounds per run, and the runs' Polyak targets: the greedy value, then this far from it
+#: towards the bound.
+LAGRANGIAN_ROUNDS = 200
+LAGRANGIAN_AIMS = (0.0, 0.3, 0.6)
+#: How many of the starts it gives are finished (each pass re-solved given the others).
+LAGRANGIAN_STARTS = 4
+#: Starts from the Lagrangian solutions stop at this part of the time limit.
+LAGRANGIAN_END = 0.75
 
 
 def density(o: Opportunity) -> float:
@@ -134,6 +161,18 @@ def construct_by_passes(
         todo.remove(best)
         _fill_pass(state, opps, passes[best])
     construct(state, sorted(opps, key=lambda o: -density(o)), requests)
+    resolve_passes(state, opps, requests, passes, deadline)
+
+
+def resolve_passes(
+    state: PlanState,
+    opps: Sequence[Opportunity],
+    requests: RequestSet,
+    passes: Sequence[Pass],
+    deadline: float = float("inf"),
+) -> None:
+    """Empty each pass of ``passes`` (over ``opps``) and fill it again with its best path given
+    all the others, then greedily, while that raises the value (quota deviations not growing)."""
     improved = True
     while improved and time.perf_counter() < deadline:
         improved = False
@@ -213,6 +252,19 @@ def improve(
     return state, iterations, improvements
 
 
+def _by_multiplied_value(
+    opps: Sequence[Opportunity],
+    chosen: Sequence[int],
+    multipliers: dict[tuple[str, int], float],
+) -> list[Opportunity]:
+    """``opps[i]`` for ``i`` in ``chosen``, most valuable under the multipliers first."""
+
+    def worth(o: Opportunity) -> float:
+        return multipliers.get((o.request.id, o.occurrence), 1.0) * o.value
+
+    return sorted((opps[i] for i in chosen), key=lambda o: -worth(o))
+
+
 def plan_requests(
     mission: Mission,
     requests: RequestSet,
@@ -241,6 +293,36 @@ def plan_requests(
     construct_by_passes(state, opps, requests, deadline=clock + 0.5 * time_limit_s)
     if by_density.value() > state.value():
         state = by_density
+    # the Lagrangian bound's passes, repaired: each period once, every image with the checks;
+    # the plans of its snapshots differ a good deal, so it runs aimed at a few targets (the
+    # greedy value, and higher) and the best few starts are finished
+    specs_ = {n: s.spec for n, s in state.sats.items()}
+    value0 = state.value()
+    bound = float("inf")
+    starts: list[PlanState] = []
+    for aim in LAGRANGIAN_AIMS:
+        target = value0 + aim * (bound - value0) if bound < float("inf") else value0
+        lag = lagrangian_bound(
+            specs_,
+            opps,
+            lower=target,
+            iterations=LAGRANGIAN_ROUNDS,
+            deadline=time.perf_counter() + LAGRANGIAN_SHARE * time_limit_s,
+        )
+        bound = min(bound, lag.bound)
+        for chosen_ix, multipliers in lag.snapshots:
+            trial = new_state(mission, satellites, start, end)
+            construct(trial, _by_multiplied_value(opps, chosen_ix, multipliers) + order, requests)
+            starts.append(trial)
+    passes = find_passes(specs_, opps, matrices=False)
+    excess = state.quota_excess(requests)
+    starts.sort(key=lambda t: -t.value())
+    for trial in starts[:LAGRANGIAN_STARTS]:
+        if time.perf_counter() >= clock + LAGRANGIAN_END * time_limit_s:
+            break
+        resolve_passes(trial, opps, requests, passes, clock + LAGRANGIAN_END * time_limit_s)
+        if trial.value() > state.value() + 1e-9 and trial.quota_excess(requests) <= excess + 1e-9:
+            state = trial
     greedy_value = state.value()
     state, iterations, improvements = improve(
         state, opps, requests, clock + time_limit_s, seed=seed
@@ -262,9 +344,6 @@ def plan_requests(
         ),
         bound=max(
             state.value(),
-            min(
-                upper_bound(opportunities, requests),
-                pass_bound({n: s.spec for n, s in state.sats.items()}, opps),
-            ),
+            min(upper_bound(opportunities, requests), bound),
         ),
     )
