@@ -40,6 +40,8 @@ bench: $(STAMP)
 	cd bench && ../$(BIN)/python access_area.py
 	cd bench && ../$(BIN)/python spot5.py
 	cd bench && ../$(BIN)/python control.py
+	cd bench && ../$(BIN)/python plan_day.py
+	cd bench && ../$(BIN)/python catalog_search.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
