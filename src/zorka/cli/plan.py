@@ -25,6 +25,7 @@ from zorka.cli.passes import _console, _fail, err
 from zorka.mission import Mission, default_mission, list_default_missions
 from zorka.orbits.satellite import Satellite
 from zorka.planning.checker import check_plan
+from zorka.planning.clouds import apply_clouds
 from zorka.planning.plan import Plan
 from zorka.planning.requests import RequestSet
 from zorka.time import parse_utc
@@ -85,6 +86,14 @@ def plan(
         str | None,
         typer.Option("--freeze", help="replan: keep everything that starts before, ISO-8601 UTC"),
     ] = None,
+    clouds: Annotated[
+        Path | None,
+        typer.Option(
+            "--clouds",
+            help="cloud forecast grid (JSON, NPZ or CSV lat,lon,time,probability); lowers the"
+            " value of requests without their own cloud_probability",
+        ),
+    ] = None,
 ) -> None:
     """Plan which requests each satellite images, when, and when the data comes down."""
     if ctx.invoked_subcommand is not None:
@@ -106,6 +115,14 @@ def plan(
             err.print(f"[yellow]warning:[/yellow] {issue}", markup=False, highlight=False)
         if not request_set.requests:
             raise _fail(f"{path}: no valid request")
+    forecast = None
+    if clouds is not None:
+        from zorka.planning.clouds import read_clouds
+
+        try:
+            forecast = read_clouds(clouds)
+        except ValueError as exc:
+            raise _fail(f"{clouds}: {exc}") from None
     if keep is not None:
         kept = _read_plan(keep)
         chosen = _plan_mission(kept, mission)
@@ -124,6 +141,8 @@ def plan(
             raise _fail(str(exc)) from None
         if not kept.start <= at <= kept.end:
             raise _fail(f"--freeze {freeze} is outside the kept plan's horizon")
+        if forecast is not None:
+            request_set = apply_clouds(request_set, forecast, kept.start, kept.end)
         try:
             result = replan(
                 chosen,
@@ -143,6 +162,8 @@ def plan(
             t0 = parse_utc(start, field="--start") if start else default
         except ValueError as exc:
             raise _fail(str(exc)) from None
+        if forecast is not None:
+            request_set = apply_clouds(request_set, forecast, t0, t0 + timedelta(hours=hours))
         result = _solve(
             chosen,
             request_set,

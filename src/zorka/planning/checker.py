@@ -19,7 +19,10 @@ not a payload station of the satellite's band; ``downlink-pass`` outside a pass;
 was taken, twice, or not the volume listed; ``antenna`` two satellites on one antenna, or one
 satellite on two stations at once; ``stereo`` a pair that is incomplete, not from one pass, or
 whose convergence angle is out of range; ``repeat`` an image outside its period;
-``duplicate`` one period or look imaged twice; ``objective`` a value above what the plan earns.
+``duplicate`` one period or look imaged twice; ``objective`` a value above what the plan earns;
+``quota`` a customer more than the tolerance below its quota although serving its demand would
+lift it there and one of its requests left out fits the plan as it is (as the plan says).
+The customers' shares of the value the checker finds are in :attr:`CheckReport.shares`.
 """
 
 from __future__ import annotations
@@ -88,6 +91,8 @@ class CheckReport:
     violations: list[Violation] = field(default_factory=list)
     value: float = 0.0
     served: dict[str, float] = field(default_factory=dict)
+    #: each customer's share of the value the checker finds
+    shares: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -605,3 +610,34 @@ def _check_value(
     report.value = total
     if plan.objective > total * 1.02 + 1e-6:
         report.add("objective", f"the plan claims {plan.objective:.3f}, but earns {total:.3f}")
+    _check_quotas(report, plan, requests)
+
+
+def _check_quotas(report: CheckReport, plan: Plan, requests: dict[str, Request]) -> None:
+    """Each customer's share of the value found; a customer more than the tolerance below its
+    quota breaks the rule when its demand would lift it there and a request of it that the plan
+    leaves out fits the plan as it is (the plan's own ``fits``)."""
+    value: dict[str, float] = defaultdict(float)
+    demand: dict[str, float] = defaultdict(float)
+    for r in requests.values():
+        demand[r.customer] += r.expected_weight
+        value[r.customer] += r.expected_weight * report.served.get(r.id, 0.0)
+    total = report.value
+    customers = [c.name for c in plan.requests.customers] + sorted(set(demand) - set(value))
+    for c in dict.fromkeys(customers):
+        report.shares[c] = value[c] / total if total > 0 else 0.0
+    tol = plan.requests.quota_tolerance
+    for c, q in plan.requests.quotas().items():
+        if total <= 0 or report.shares.get(c, 0.0) >= q - tol - 1e-6:
+            continue
+        best = total - value[c] + demand[c]
+        if best <= 0 or demand[c] / best < q - tol - 1e-6:
+            continue  # its demand does not allow the quota
+        fitting = [u.request for u in plan.unserved if u.customer == c and u.fits]
+        if fitting:
+            report.add(
+                "quota",
+                f"{c} has {100 * report.shares[c]:.1f}% of the value, below its quota"
+                f" {100 * q:.0f}% - {100 * tol:.0f}%, yet {', '.join(fitting[:5])} fit the plan",
+                *fitting[:5],
+            )

@@ -18,6 +18,10 @@ than the tolerance below its quota, its best opportunity goes first.
 The improver removes the images of a random stretch of one satellite's day and refills it from
 the opportunities of that stretch and of the requests removed, in a shuffled value order; a change
 is kept when the plan's value rises (quota deviations not growing).
+
+Last, :func:`repair_quotas` lifts customers more than the tolerance below their quota: their
+left-out requests go in where they fit, or in place of images of customers above their quota
+when that brings the shares nearer the quotas.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ __all__ = [
     "density",
     "improve",
     "plan_requests",
+    "repair_quotas",
     "resolve_passes",
 ]
 
@@ -73,6 +78,10 @@ LAGRANGIAN_AIMS = (0.0, 0.3, 0.6)
 LAGRANGIAN_STARTS = 4
 #: Starts from the Lagrangian solutions stop at this part of the time limit.
 LAGRANGIAN_END = 0.75
+#: The part of the time limit kept for the quota repair, when customers have quotas.
+QUOTA_SHARE = 0.1
+#: Most moves of the quota repair.
+QUOTA_MOVES = 10_000
 
 
 def density(o: Opportunity) -> float:
@@ -252,6 +261,79 @@ def improve(
     return state, iterations, improvements
 
 
+def repair_quotas(
+    state: PlanState,
+    opportunities: Sequence[Opportunity],
+    requests: RequestSet,
+    deadline: float = float("inf"),
+) -> int:
+    """While a customer's share of the served value is more than the tolerance below its quota
+    and it has requests left with opportunities, put them in (its most valuable first): where one
+    fits, as it is; where it clashes only with images of customers at or above their quota (or
+    without one), those images out, when that brings the shares nearer their quotas. Every image
+    goes in with the exact checks; frozen images stay. Returns the moves made."""
+    quotas = requests.quotas()
+    tol = requests.quota_tolerance
+    if not quotas:
+        return 0
+    mine: dict[str, list[Opportunity]] = defaultdict(list)
+    for o in opportunities:
+        if o.satellite in state.sats and o.request.customer in quotas:
+            mine[o.request.customer].append(o)
+    for opps in mine.values():
+        opps.sort(key=lambda o: -o.value)
+
+    def share(c: str, s: PlanState) -> float:
+        return s.shares.get(c, 0.0) / s.total if s.total > 0 else 0.0
+
+    moves = 0
+    stuck: set[str] = set()
+    while moves < QUOTA_MOVES and time.perf_counter() < deadline:
+        under = [c for c, q in quotas.items() if c not in stuck and q - share(c, state) > tol]
+        if not under:
+            break
+        c = max(under, key=lambda c: quotas[c] - share(c, state))
+        before = share(c, state)
+        excess = state.quota_excess(requests)
+        moved = False
+        for o in mine[c]:
+            if time.perf_counter() >= deadline:
+                break
+            if state.is_done(o):
+                continue
+            trial = state.copy()
+            found = trial.try_add(o)
+            swapped = found is not None
+            if found is not None:
+                reason, blockers = found
+                if reason != "conflict" or not blockers:
+                    continue
+                if any(
+                    id(b) in state.frozen
+                    or b.request.customer == c
+                    or share(b.request.customer, state) < quotas.get(b.request.customer, 0.0)
+                    for b in blockers
+                ):
+                    continue
+                for b in {id(b): b for b in blockers}.values():
+                    trial.drop(b)
+                if trial.try_add(o) is not None:
+                    continue
+            if share(c, trial) <= before + 1e-12:
+                continue
+            if swapped and trial.quota_excess(requests) >= excess - 1e-12:
+                continue
+            state.__dict__.update(trial.__dict__)
+            moves += 1
+            moved = True
+            break
+        if moved:
+            stuck.clear()
+        else:
+            stuck.add(c)
+    return moves
+
+
 def _by_multiplied_value(
     opps: Sequence[Opportunity],
     chosen: Sequence[int],
@@ -324,9 +406,12 @@ def plan_requests(
         if trial.value() > state.value() + 1e-9 and trial.quota_excess(requests) <= excess + 1e-9:
             state = trial
     greedy_value = state.value()
+    reserve = QUOTA_SHARE * time_limit_s if requests.quotas() else 0.0
     state, iterations, improvements = improve(
-        state, opps, requests, clock + time_limit_s, seed=seed
+        state, opps, requests, clock + time_limit_s - reserve, seed=seed
     )
+    # its share of the time, even when the phases before ran over
+    repair_quotas(state, opps, requests, max(clock + time_limit_s, time.perf_counter() + reserve))
     return build_plan(
         mission,
         requests,

@@ -133,6 +133,10 @@ class Unserved(BaseModel):
     customer: str | None = Field(default=None, description="customer")
     reason: Reason = Field(description="the main reason")
     detail: str = Field(default="", description="the reason in words")
+    fits: bool = Field(
+        default=False,
+        description="one of its opportunities fits the final plan as it is and would earn value",
+    )
 
 
 class CustomerShare(BaseModel):
@@ -147,6 +151,14 @@ class CustomerShare(BaseModel):
     share: Annotated[float, Range(0, 1)] = Field(description="its share of the served value")
     requests: Annotated[int, Range(0, None)] = Field(description="its requests")
     served: Annotated[int, Range(0, None)] = Field(description="of which (partly) served")
+    within_tolerance: bool | None = Field(
+        default=None,
+        description="its share is within the quota tolerance of its quota",
+    )
+    demand_allows: bool | None = Field(
+        default=None,
+        description="serving all its requests in full would lift its share to quota - tolerance",
+    )
 
 
 class SolverStatistics(BaseModel):

@@ -17,7 +17,7 @@ from datetime import datetime
 from zorka.mission.model import Mission
 from zorka.orbits.satellite import Satellite
 from zorka.planning.cpsat_plan import solve_state_cpsat
-from zorka.planning.greedy import construct, density, improve
+from zorka.planning.greedy import QUOTA_SHARE, construct, density, improve, repair_quotas
 from zorka.planning.opportunities import Opportunity, OpportunitySet, find_opportunities
 from zorka.planning.plan import Plan, SolverStatistics
 from zorka.planning.requests import RequestSet
@@ -134,8 +134,12 @@ def replan(
             return (0 if first else 1 if again else 2, -density(o))
 
         construct(state, sorted(later, key=rank), requests)
+        reserve = QUOTA_SHARE * time_limit_s if requests.quotas() else 0.0
         state, iterations, improvements = improve(
-            state, later, requests, clock + time_limit_s, seed=seed, earliest_s=freeze_s
+            state, later, requests, clock + time_limit_s - reserve, seed=seed, earliest_s=freeze_s
+        )
+        repair_quotas(
+            state, later, requests, max(clock + time_limit_s, time.perf_counter() + reserve)
         )
         name, bound = "replan greedy+lns", None
     keep_ids = {

@@ -499,6 +499,9 @@ def _unserved_reason(
         for o in opportunities.opportunities
         if o.request is r and (found := state.try_add(o, commit=False)) is not None
     ]
+    fits = len(tried) < sum(1 for o in opportunities.opportunities if o.request is r) and (
+        not r.is_area or r.accept_partial
+    )
     if not tried:
         return Unserved(
             request=r.id,
@@ -508,6 +511,7 @@ def _unserved_reason(
             " partial coverage"
             if r.is_area
             else "it fits, but was left out for others",
+            fits=fits,
         )
     kinds = {k for k, _ in tried}
     if "memory" in kinds:
@@ -533,7 +537,7 @@ def _unserved_reason(
         if blockers
         else "no opportunity could be completed"
     )
-    return Unserved(request=r.id, customer=r.customer, reason=reason, detail=detail)
+    return Unserved(request=r.id, customer=r.customer, reason=reason, detail=detail, fits=fits)
 
 
 def build_plan(
@@ -664,26 +668,38 @@ def build_plan(
 
 
 def customer_shares(requests: RequestSet, served: Iterable[Served]) -> list[CustomerShare]:
-    """What each customer asked for and got."""
+    """What each customer asked for and got, against its quota."""
     values = {s.request: s.value for s in served}
     total = sum(values.values())
     names = [c.name for c in requests.customers] + sorted(
         {r.customer for r in requests.requests} - {c.name for c in requests.customers}
     )
     quotas = requests.quotas()
+    tol = requests.quota_tolerance
     out = []
     for c in names:
         mine = [r for r in requests.requests if r.customer == c]
         value = sum(values.get(r.id, 0.0) for r in mine)
+        demand = sum(r.expected_weight for r in mine)
+        quota = quotas.get(c)
+        share = value / total if total else 0.0
+        within = allows = None
+        if quota is not None:
+            within = total <= 0 or abs(share - quota) <= tol + 1e-9
+            # all of its demand served, the others' value as it is
+            best = total - value + demand
+            allows = best > 0 and demand / best >= quota - tol - 1e-9
         out.append(
             CustomerShare(
                 customer=c,
-                quota=quotas.get(c),
-                demand=round(sum(r.expected_weight for r in mine), 6),
+                quota=quota,
+                demand=round(demand, 6),
                 value=round(value, 6),
-                share=round(value / total, 6) if total else 0.0,
+                share=round(share, 6),
                 requests=len(mine),
                 served=sum(1 for r in mine if r.id in values),
+                within_tolerance=within,
+                demand_allows=allows,
             )
         )
     return out
