@@ -24,8 +24,10 @@ def test_demo_plan_accounts_for_every_request(demo_plan: Plan, demo_requests: Re
     assert unserved["city-minsk-nadir"].reason == "no_access"
     assert {c.customer for c in demo_plan.customers} == {"agro", "cities", "partners"}
     assert demo_plan.statistics is not None and demo_plan.statistics.opportunities > 0
-    # the improver never makes the plan worse than the construction
-    assert demo_plan.objective >= (demo_plan.statistics.greedy_objective or 0.0) - 1e-9
+    # the improver never makes the plan worse than the construction; only the quota repair may
+    # trade value for shares, and it runs only while a customer is outside its tolerance
+    if demo_plan.objective < (demo_plan.statistics.greedy_objective or 0.0) - 1e-9:
+        assert any(not c.within_tolerance for c in demo_plan.customers)
 
 
 def test_plans_under_tight_resources_pass_the_checker(
