@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 
 from zorka.cli.app import app
-from zorka.cli.mission import MissionOption, load_mission_option
-from zorka.cli.passes import _console, _fail, err
+from zorka.cli.mission import MissionOption
+from zorka.cli.passes import _console, err
+from zorka.cli.plan import plan_mission, read_plan_file
 from zorka.control.timeline import TimedCommand, TimelineError, command_timeline
-from zorka.mission import Mission, default_mission, list_default_missions
 from zorka.planning.plan import Plan
 
 __all__ = ["TimelineFormat", "commands_timeline"]
@@ -32,25 +31,6 @@ class TimelineFormat(StrEnum):
 
     table = "table"
     json = "json"
-
-
-def _read_plan(path: Path) -> Plan:
-    try:
-        return Plan.read(path)
-    except OSError as exc:
-        raise _fail(f"{path}: {exc.strerror or exc}") from None
-    except ValidationError as exc:
-        for e in exc.errors()[:20]:
-            where = ".".join(str(x) for x in e["loc"])
-            err.print(f"{path}: {where}: {e['msg']}", markup=False, highlight=False)
-        raise _fail(f"{path}: not a valid plan") from None
-
-
-def _mission_of(plan: Plan, mission: Path | None) -> Mission:
-    """``--mission``, or else the embedded mission the plan names, or else the default."""
-    if mission is None and plan.mission in list_default_missions():
-        return default_mission(plan.mission)
-    return load_mission_option(mission)
 
 
 def _arguments(command: TimedCommand) -> str:
@@ -90,8 +70,8 @@ def commands_timeline(
     time-tagged (PUS 11,4) for execution on board at its time. The mission defaults to the one
     the plan names when it is embedded.
     """
-    plan = _read_plan(plan_file)
-    chosen = _mission_of(plan, mission)
+    plan = read_plan_file(plan_file)
+    chosen = plan_mission(plan, mission)
     try:
         timelines = command_timeline(plan, chosen)
     except TimelineError as exc:

@@ -124,8 +124,8 @@ def plan(
         except ValueError as exc:
             raise _fail(f"{clouds}: {exc}") from None
     if keep is not None:
-        kept = _read_plan(keep)
-        chosen = _plan_mission(kept, mission)
+        kept = read_plan_file(keep)
+        chosen = plan_mission(kept, mission)
     else:
         chosen = load_mission_option(mission)
     satellites, problems = chosen.fleet()
@@ -237,11 +237,12 @@ def _solve(
     return greedy
 
 
-def _read_plan(path: Path) -> Plan:
+def read_plan_file(path: Path) -> Plan:
+    """The plan in ``path``, or an exit with every field error it holds."""
     try:
         return Plan.read(path)
     except OSError as exc:
-        raise _fail(f"{path}: {exc.strerror}") from None
+        raise _fail(f"{path}: {exc.strerror or exc}") from None
     except ValidationError as exc:
         for e in exc.errors()[:20]:
             where = ".".join(str(x) for x in e["loc"])
@@ -249,7 +250,8 @@ def _read_plan(path: Path) -> Plan:
         raise _fail(f"{path}: not a valid plan") from None
 
 
-def _plan_mission(plan: Plan, mission: Path | None) -> Mission:
+def plan_mission(plan: Plan, mission: Path | None) -> Mission:
+    """``--mission``, or else the embedded mission the plan names, or else the default."""
     if mission is None and plan.mission in list_default_missions():
         return default_mission(plan.mission)
     return load_mission_option(mission)
@@ -306,8 +308,8 @@ def check(
     mission: MissionOption = None,
 ) -> None:
     """Check a plan against every constraint, recomputing the geometry from the mission."""
-    plan = _read_plan(plan_file)
-    chosen = _plan_mission(plan, mission)
+    plan = read_plan_file(plan_file)
+    chosen = plan_mission(plan, mission)
     report = check_plan(plan, chosen)
     for v in report.violations:
         typer.echo(f"violation: {v}")
