@@ -27,6 +27,7 @@ from zorka.control.links import UdpTcLink, UdpTmLink
 from zorka.control.mdb import default_mdb
 from zorka.control.timeline import (
     TimedCommand,
+    TimelineConventions,
     TimelineError,
     command_timeline,
     issue_timeline,
@@ -130,7 +131,8 @@ def _check_timeline(plan: Plan, mission: Mission, commands: list[TimedCommand]) 
         mine = by_source[f"downlink {downlink.id}"]
         assert mine["DOWNLINK_ON"].time == downlink.start
         assert mine["DOWNLINK_ON"].arguments["STATION_ID"] == 1  # Minsk, first in the mission
-        assert mine["DOWNLINK_OFF"].time == downlink.end
+        margin = timedelta(seconds=TimelineConventions().downlink_margin_s)
+        assert mine["DOWNLINK_OFF"].time == downlink.end + margin
 
 
 def test_timeline_of_a_real_plan(real_plan: Plan, mission: Mission) -> None:
@@ -234,8 +236,8 @@ def test_commands_cli_json_and_table(tmp_path: Path, mission: Mission) -> None:
     ]  # fmt: skip
     assert rows[1] == {
         "time": "2024-09-05T10:00:00Z", "satellite": SAT, "command": "IMAGING_ON",
-        "arguments": {"DURATION_S": 10, "GAIN": "NORMAL"}, "source": "acquisition a1",
-        "note": "point for request r-a1, 10.0 s",
+        "arguments": {"DURATION_S": 10, "GAIN": "NORMAL", "CHANNELS": "PAN_MS"},
+        "source": "acquisition a1", "note": "point for request r-a1, 10.0 s",
     }  # fmt: skip
     assert rows[3]["arguments"] == {"RATE": "R_122_MBPS", "STATION_ID": 1}
     table = runner.invoke(app, ["commands", str(path)])

@@ -13,8 +13,10 @@ against that satellite's mission database (:func:`~zorka.control.commanding.vali
   pointing does not change.
 - **imaging on** at the acquisition's start (``DURATION_S``: its length rounded up, a safety net
   should the off command be lost) and **imaging off** at its end;
+- **imaging on** names what the camera records (``CHANNELS``: PAN, MS or PAN_MS, from the
+  request's product), so that the memory fills as the planner counted;
 - **downlink on** at a downlink's start (``STATION_ID``: the station's position in the mission's
-  station list, from 1) and **downlink off** at its end.
+  station list, from 1) and **downlink off** a margin after its end (``downlink_margin_s``).
 
 Every command is time-tagged (PUS 11,4) for its time: :func:`issue_timeline` hands a timeline to
 a :class:`~zorka.control.commanding.Commander`. A problem anywhere (a command or argument the
@@ -74,10 +76,21 @@ class TimelineConventions:
     slew_duration: str = "DURATION_S"
     imaging_on: str = "IMAGING_ON"
     imaging_duration: str = "DURATION_S"
+    #: the argument naming what the camera records, and its label per requested product (None:
+    #: the database's command has no such argument)
+    imaging_channels: str | None = "CHANNELS"
+    channel_labels: tuple[tuple[str, str], ...] = (
+        ("pan", "PAN"),
+        ("ms", "MS"),
+        ("pan+ms", "PAN_MS"),
+    )
     imaging_off: str = "IMAGING_OFF"
     downlink_on: str = "DOWNLINK_ON"
     downlink_station: str = "STATION_ID"
     downlink_off: str = "DOWNLINK_OFF"
+    #: the transmitter stays on this long after a downlink's planned end: on board, commands run
+    #: on the spacecraft's control cycle, and a downlink sized to the bit must not lose its tail
+    downlink_margin_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -151,6 +164,14 @@ class _Builder:
         self.commands: list[TimedCommand] = []
         self.issues: list[str] = []
 
+    def _takes(self, command: str, argument: str) -> bool:
+        """Whether ``command`` (or a base of it) has the argument ``argument``."""
+        try:
+            chain = self.mdb.command_chain(command)
+        except (KeyError, ValueError):
+            return False
+        return any(a.name == argument for c in chain for a in c.arguments)
+
     def add(
         self,
         time: datetime,
@@ -223,14 +244,22 @@ class _Builder:
         )
         self.add(at, c.slew, arguments, source, note, "slew")
 
-    def imaging(self, acquisition: Acquisition) -> None:
+    def imaging(self, acquisition: Acquisition, product: str | None = None) -> None:
         c = self.c
         source = f"acquisition {acquisition.id}"
         seconds = max(1, math.ceil(acquisition.duration_s - _TIME_TOL_S))
         note = (
             f"{acquisition.kind} for request {acquisition.request}, {acquisition.duration_s:.1f} s"
         )
-        self.add(acquisition.start, c.imaging_on, {c.imaging_duration: seconds}, source, note, "on")
+        arguments: dict[str, Any] = {c.imaging_duration: seconds}
+        label = dict(c.channel_labels).get(product or "")
+        if (
+            c.imaging_channels is not None
+            and label is not None
+            and self._takes(c.imaging_on, c.imaging_channels)
+        ):
+            arguments[c.imaging_channels] = label
+        self.add(acquisition.start, c.imaging_on, arguments, source, note, "on")
         self.add(acquisition.end, c.imaging_off, {}, source, f"end of {acquisition.id}", "off")
 
     def downlink(self, downlink: Downlink, stations: Mapping[str, int]) -> None:
@@ -246,7 +275,8 @@ class _Builder:
             return
         note = f"to {downlink.station}, {downlink.volume_gbit:.2f} Gbit"
         self.add(downlink.start, c.downlink_on, {c.downlink_station: station}, source, note, "on")
-        self.add(downlink.end, c.downlink_off, {}, source, f"end of {downlink.id}", "off")
+        off = downlink.end + timedelta(seconds=c.downlink_margin_s)
+        self.add(off, c.downlink_off, {}, source, f"end of {downlink.id}", "off")
 
 
 def command_timeline(
@@ -267,6 +297,7 @@ def command_timeline(
     c = conventions or TimelineConventions()
     specs = {s.name: s for s in mission.satellites}
     stations = {s.name: i + 1 for i, s in enumerate(mission.stations)}
+    products = {r.id: r.product for r in plan.requests.requests}
     issues: list[str] = []
     names = sorted({a.satellite for a in plan.acquisitions} | {d.satellite for d in plan.downlinks})
     builders: dict[str, _Builder] = {}
@@ -292,7 +323,8 @@ def command_timeline(
                     f"acquisition {acquisition.id}: starts before {previous.id} ends"
                 )
             builder.slew(acquisition, spec, previous, attitude)
-            builder.imaging(acquisition)
+            request = products.get(acquisition.request)
+            builder.imaging(acquisition, request)
             attitude = (acquisition.end_roll_deg, acquisition.end_pitch_deg)
             previous = acquisition
         for downlink in sorted(

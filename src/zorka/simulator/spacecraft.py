@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zorka.mission.spacecraft import Downlink, Power, Sensor
+from zorka.planning.requests import PRODUCT_RATE_FRACTION
 from zorka.simulator.payload import Acquisition, raw_image
 
 __all__ = [
@@ -59,6 +60,13 @@ _WHEEL_NOMINAL_RPM = (1200.0, -900.0, 1500.0, 600.0)
 _WHEEL_AXIS = (0, 1, 2, 0)  # the fourth wheel is skewed; its failure shows on x
 _STUCK_RATE_DEG_S = 2.0  # the body's rate once it holds the stuck wheel's momentum
 _STUCK_ACCEL_DEG_S2 = 0.1
+# what each CHANNELS setting of IMAGING_ON writes, as a share of the sensor's imaging rate: the
+# planner's figures (one 2.1 m panchromatic band and four 10.5 m multispectral bands)
+_CHANNEL_RATE_FRACTION = {
+    "PAN_MS": PRODUCT_RATE_FRACTION["pan+ms"],
+    "PAN": PRODUCT_RATE_FRACTION["pan"],
+    "MS": PRODUCT_RATE_FRACTION["ms"],
+}
 _CELL_FAILURE_FACTOR = 0.72  # a shorted cell string: the bus at about 72 % of its voltage
 
 
@@ -91,6 +99,7 @@ class SpacecraftModel:
     slew_target: tuple[float, float] = (0.0, 0.0)
     camera: str = "STANDBY"
     gain: str = "NORMAL"
+    channels: str = "PAN_MS"
     imaging_left_s: float = 0.0
     images_taken: int = 0
     memory_used_mbit: float = 0.0
@@ -210,7 +219,8 @@ class SpacecraftModel:
     def _payload(self, utc: datetime, dt_s: float) -> None:
         if self.camera == "IMAGING":
             room = self.memory_mbit - self.memory_used_mbit
-            written = min(self.sensor.imaging_rate_mbps * min(dt_s, self.imaging_left_s), room)
+            rate = self.sensor.imaging_rate_mbps * _CHANNEL_RATE_FRACTION[self.channels]
+            written = min(rate * min(dt_s, self.imaging_left_s), room)
             self.memory_used_mbit += written
             if self._current is not None:
                 self._current.size_mbit += written
@@ -269,6 +279,9 @@ class SpacecraftModel:
                 self.stop_imaging(utc)
             self.camera = "IMAGING"
             self.gain = str(arguments.get("GAIN", "NORMAL"))
+            self.channels = str(arguments.get("CHANNELS", "PAN_MS"))
+            if self.channels not in _CHANNEL_RATE_FRACTION:
+                self.channels = "PAN_MS"
             self.imaging_left_s = float(arguments["DURATION_S"])
             self.images_taken += 1
             self._current = Acquisition(
