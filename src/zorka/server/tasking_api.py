@@ -26,7 +26,6 @@ STAPI v0.1 lacks (see :mod:`zorka.tasking.statuses`), and carries ``zorka:actor`
 
 # No ``from __future__ import annotations``: the routes' annotations name the dependencies made
 # inside tasking_router, which FastAPI must see as objects, not as strings it cannot resolve.
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -44,7 +43,7 @@ from stapi_pydantic import (
 )
 from stapi_pydantic.constants import STAPI_VERSION
 
-from zorka.server.access import request_key
+from zorka.server.auth import OPERATOR, Authenticator
 from zorka.server.errors import ApiError
 from zorka.server.links import base_url
 from zorka.server.users import Role, User, UserStore
@@ -65,9 +64,6 @@ from zorka.time import format_utc
 
 __all__ = ["OPERATOR", "TaskingContext", "tasking_router"]
 
-#: The user the server's operator key stands for.
-OPERATOR = User("operator", Role.operator)
-
 GEOJSON = "application/geo+json"
 T = TypeVar("T")
 
@@ -82,24 +78,16 @@ class TaskingContext:
     trust_forwarded: bool = False
     provider: str = "zorka"
     provider_url: str = "https://github.com/zorka-ground/zorka"
+    auth: Authenticator | None = None
+
+    def __post_init__(self) -> None:
+        if self.auth is None:
+            self.auth = Authenticator(self.users, self.operator_key)
 
     def user(self, request: Request) -> User:
-        """The user presenting the request's key; 401 without a key or with an unknown one."""
-        key = request_key(request)
-        challenge = {"WWW-Authenticate": "Bearer"}
-        if key is None:
-            raise ApiError(
-                401,
-                "the tasking API needs an API key: send Authorization: Bearer KEY or X-API-Key:"
-                " KEY (an operator makes one with `zorka users add NAME --role customer`)",
-                challenge,
-            )
-        if self.operator_key and secrets.compare_digest(key.encode(), self.operator_key.encode()):
-            return OPERATOR
-        user = self.users.authenticate(key) if self.users is not None else None
-        if user is None:
-            raise ApiError(401, "the API key is not known", challenge)
-        return user
+        """The user presenting the request's key or console session; 401 without one."""
+        assert self.auth is not None
+        return self.auth.require(request, "the tasking API")
 
 
 def _call(function: Callable[[], T]) -> T:

@@ -12,11 +12,16 @@ stored in clear, finds the user's row so that only one hash is computed per chec
 256 random bits. Checks of a key already seen are answered from memory (by a SHA-256 of the key)
 as long as the user's stored hash is unchanged, so that scrypt's cost is paid once per key and
 process, not once per request.
+
+A user may also have a password, for the web console's login (``zorka users passwd NAME``): it is
+kept as an scrypt hash in the same format, checked in constant time, and a wrong name costs the
+same hash as a wrong password.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -30,7 +35,7 @@ from pathlib import Path
 
 from zorka.time import format_utc, parse_utc
 
-__all__ = ["USERS_FILE", "Role", "User", "UserStore", "hash_key", "verify_key"]
+__all__ = ["MIN_PASSWORD", "USERS_FILE", "Role", "User", "UserStore", "hash_key", "verify_key"]
 
 #: The users' file in the data directory.
 USERS_FILE = "users.sqlite"
@@ -98,9 +103,19 @@ CREATE TABLE IF NOT EXISTS users (
     role TEXT NOT NULL,
     key_id TEXT NOT NULL UNIQUE,
     key_hash TEXT NOT NULL,
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    password_hash TEXT
 );
 """
+
+#: The shortest password :meth:`UserStore.set_password` accepts.
+MIN_PASSWORD = 8
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # checked against when the name is unknown: a wrong name takes as long as a wrong password
+    return hash_key("zorka-no-such-user", salt=bytes(16))
 
 
 class UserStore:
@@ -115,6 +130,9 @@ class UserStore:
         self._seen: dict[bytes, tuple[str, str]] = {}
         with self._lock, self._db:
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(users)")}
+            if "password_hash" not in columns:  # a users file from before console logins
+                self._db.execute("ALTER TABLE users ADD COLUMN password_hash TEXT")
 
     @classmethod
     def open(cls, directory: str | Path | None = None) -> UserStore:
@@ -128,8 +146,9 @@ class UserStore:
         with self._lock:
             self._db.close()
 
-    def add(self, name: str, role: Role | str) -> tuple[User, str]:
-        """A new user and its key (shown only now: the store keeps its hash)."""
+    def add(self, name: str, role: Role | str, password: str | None = None) -> tuple[User, str]:
+        """A new user and its key (shown only now: the store keeps its hash); ``password``
+        also lets it log in to the console."""
         if not _NAME.match(name):
             raise ValueError(
                 f"user name {name!r}: use 1 to 64 letters, digits and . _ @ -, starting with a"
@@ -140,19 +159,49 @@ class UserStore:
         except ValueError:
             roles = ", ".join(r.value for r in Role)
             raise ValueError(f"role {role!r}: the roles are {roles}") from None
+        password_hash = hash_key(_checked_password(password)) if password is not None else None
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         created = datetime.now(UTC)
         with self._lock:
             try:
                 with self._db:
                     self._db.execute(
-                        "INSERT INTO users (name, role, key_id, key_hash, created)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        (name, role.value, key_id, hash_key(secret), format_utc(created)),
+                        "INSERT INTO users (name, role, key_id, key_hash, created, password_hash)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            name,
+                            role.value,
+                            key_id,
+                            hash_key(secret),
+                            format_utc(created),
+                            password_hash,
+                        ),
                     )
             except sqlite3.IntegrityError:
                 raise ValueError(f"user {name!r} already exists") from None
         return User(name, role, created), f"zk_{key_id}_{secret}"
+
+    def set_password(self, name: str, password: str) -> None:
+        """Set (or replace) the console password of user ``name``."""
+        stored = hash_key(_checked_password(password))
+        with self._lock, self._db:
+            found = self._db.execute(
+                "UPDATE users SET password_hash = ? WHERE name = ?", (stored, name)
+            ).rowcount
+        if not found:
+            raise ValueError(f"no user {name!r}")
+
+    def login(self, name: str, password: str) -> User | None:
+        """The user ``name`` if ``password`` is its password, else None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT role, password_hash, created FROM users WHERE name = ?", (name,)
+            ).fetchone()
+        stored = row[1] if row is not None and row[1] else _dummy_hash()
+        good = verify_key(password, stored)
+        if row is None or not row[1] or not good:
+            return None
+        return User(name, Role(row[0]), parse_utc(row[2], field="created"))
 
     def remove(self, name: str) -> bool:
         """Remove a user (its key stops working at once); whether there was one."""
@@ -186,3 +235,9 @@ class UserStore:
                 return None
             self._seen[fingerprint] = (name, stored)
         return User(name, Role(role), parse_utc(created, field="created"))
+
+
+def _checked_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"a password needs at least {MIN_PASSWORD} characters")
+    return password
