@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zorka.mission import Mission
+from zorka.time import format_utc
 
 if TYPE_CHECKING:
     from zorka.control.mdb.model import MissionDatabase
@@ -31,7 +32,13 @@ if TYPE_CHECKING:
     from zorka.orbits.satellite import Satellite
     from zorka.simulator.spacecraft import SpacecraftModel
 
-__all__ = ["DEMO_START", "DemoSummary", "Progress", "run_demo"]
+__all__ = ["DEMO_START", "PLAN_FILE", "DemoSummary", "Progress", "reset_demo_dir", "run_demo"]
+
+#: The plan the loop made, in its data directory (what the console's timeline and map show).
+PLAN_FILE = "plan.json"
+
+#: ``publish(kind, data)``: the loop's events for the console (``zorka.server.events``).
+Publish = Callable[[str, dict[str, Any]], object]
 
 #: The demo day: the start of the demo requests' windows, near the orbits' epochs.
 DEMO_START = datetime(2024, 9, 5, tzinfo=UTC)
@@ -178,6 +185,22 @@ def _simulate_window(
     return packets
 
 
+def reset_demo_dir(folder: str | Path) -> Path:
+    """Empty the demo's files in ``folder`` (orders, archive, catalog, plan, products)."""
+    from zorka.catalog.sqlite import CATALOG_FILE
+    from zorka.control.archive import ARCHIVE_FILENAME
+    from zorka.tasking.store import ORDERS_FILE
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in (ORDERS_FILE, ARCHIVE_FILENAME, CATALOG_FILE):
+        for suffix in ("", "-wal", "-shm"):
+            (folder / f"{name}{suffix}").unlink(missing_ok=True)
+    (folder / PLAN_FILE).unlink(missing_ok=True)
+    shutil.rmtree(folder / "products", ignore_errors=True)
+    return folder
+
+
 def run_demo(
     mission: Mission,
     data_dir: str | Path,
@@ -188,12 +211,21 @@ def run_demo(
     plan_time_limit_s: float = 2.0,
     dask: bool = False,
     progress: Progress | None = None,
+    publish: Publish | None = None,
+    clock: list[datetime] | None = None,
+    reset: bool = True,
+    demo_orders: bool = True,
 ) -> DemoSummary:
     """Run the whole loop on ``mission`` over ``hours`` from ``start`` (the demo day).
 
-    ``data_dir`` receives the orders, the telemetry archive, the catalog and the products (the
-    demo's files there are replaced). ``time_factor`` is how much faster than the wall clock
-    the simulator runs inside its windows.
+    ``data_dir`` receives the orders, the telemetry archive, the catalog, the plan and the
+    products (the demo's files there are replaced unless ``reset`` is false: a caller that
+    serves the folder while the loop runs empties it first with :func:`reset_demo_dir`).
+    ``time_factor`` is how much faster than the wall clock the simulator runs inside its
+    windows. ``publish`` receives the loop's events as it goes (progress, clock, orders, plan,
+    telemetry, products); ``clock``, a one-element list, is kept at the simulated now.
+    Orders already in the folder's store (placed through the tasking API) join the demo's
+    own requests (``demo_orders``), with weight 1.
     """
     from zorka.catalog.sqlite import CATALOG_FILE, SQLiteCatalog
     from zorka.control.archive import ARCHIVE_FILENAME, SqliteArchive
@@ -210,26 +242,43 @@ def run_demo(
 
     S = OrderStatusCode
     wall0 = time.perf_counter()
-    report = progress or (lambda stage, done, total: None)
+    send: Publish = publish or (lambda kind, data: None)
     t0 = start or DEMO_START
     t1 = t0 + timedelta(hours=hours)
-    folder = Path(data_dir)
+
+    def report(stage: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+        send("progress", {"stage": stage, "done": done, "total": total})
+
+    folder = reset_demo_dir(data_dir) if reset else Path(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    for name in (ORDERS_FILE, ARCHIVE_FILENAME, CATALOG_FILE):
-        (folder / name).unlink(missing_ok=True)
-    shutil.rmtree(folder / "products", ignore_errors=True)
     summary = DemoSummary(t0, t1, data_dir=folder)
 
     # the simulated clock every component reads
-    clock = [t0]
+    if clock is None:
+        clock = [t0]
+    clock[:] = [t0]
+    send("clock", {"time": format_utc(t0)})
+
+    def tick(now: datetime) -> None:
+        assert clock is not None
+        clock[0] = now
+        send("clock", {"time": format_utc(now)})
+
     service = TaskingService(
-        mission, SQLiteOrderStore(folder / ORDERS_FILE), clock=lambda: clock[0]
-    )
+        mission, SQLiteOrderStore(folder / ORDERS_FILE), clock=lambda: clock[0],
+        on_change=lambda order: send(
+            "order", {"id": order.id, "status": str(order.status.code.value)}
+        ),
+    )  # fmt: skip
     try:
         # -- orders ------------------------------------------------------------------------
         demo, _ = read_requests(demo_requests_path())
         weights: dict[str, float] = {}
         requests = [r for r in demo.requests if r.earliest < t1 and r.latest > t0]
+        if not demo_orders:
+            requests = []
         for i, request in enumerate(requests):
             product = "ms" if request.product == "ms" else "pan"
             parameters = {
@@ -259,7 +308,7 @@ def run_demo(
         request_set = RequestSet(
             customers=demo.customers,
             quota_tolerance=demo.quota_tolerance,
-            requests=[o.to_request(weights[o.id]) for o in accepted],
+            requests=[o.to_request(weights.get(o.id, 1.0)) for o in accepted],
         )
         plan = plan_requests(mission, request_set, t0, t1, time_limit_s=plan_time_limit_s, seed=0)
         planned = sorted({a.request for a in plan.acquisitions})
@@ -269,6 +318,8 @@ def run_demo(
                 reason_text=f"in the plan of {plan.start:%Y-%m-%d %H:%M} UTC",
             )  # fmt: skip
         summary.planned = len(planned)
+        (folder / PLAN_FILE).write_text(plan.to_json(), encoding="utf-8")
+        send("plan", {"acquisitions": len(plan.acquisitions), "downlinks": len(plan.downlinks)})
         summary.passes_used = len(plan.downlinks)
         timeline = command_timeline(plan, mission)
         summary.commands = sum(len(c) for c in timeline.values())
@@ -298,9 +349,14 @@ def run_demo(
                     )  # fmt: skip
                     if packets:
                         sim_now = w1.timestamp()
-                        ingester.ingest_packets(packets, received_unix_s=sim_now)
+                        events = ingester.ingest_packets(packets, received_unix_s=sim_now)
+                        send("telemetry", {"satellite": name, "packets": len(packets),
+                                           "time_s": sim_now})  # fmt: skip
+                        for event in events:
+                            send("alarm", {"parameter": event.parameter, "kind": event.kind,
+                                           "severity": event.severity})  # fmt: skip
                     summary.simulated_s += (w1 - w0).total_seconds()
-                    clock[0] = w1
+                    tick(w1)
                     done += 1
                     report("simulate", done, total)
                 summary.alarms += ingester.counts.alarms_raised
@@ -325,7 +381,7 @@ def run_demo(
             archive.close()
 
         # -- process and deliver -----------------------------------------------------------
-        clock[0] = t1
+        tick(t1)
         catalog = SQLiteCatalog(folder / CATALOG_FILE)
         try:
             by_order: dict[str, list[Any]] = {}
@@ -380,6 +436,8 @@ def run_demo(
                     reason_text=f"product {best['id']}",
                 )  # fmt: skip
                 summary.items.append(best["id"])
+                for item in items:
+                    send("product", {"item": item["id"], "collection": item["collection"]})
                 summary.delivered += 1
                 report("process", n + 1, len(by_order))
         finally:

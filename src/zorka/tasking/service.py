@@ -44,10 +44,13 @@ class TaskingService:
         store: OrderStore,
         *,
         clock: Callable[[], datetime] = _now,
+        on_change: Callable[[Order], object] | None = None,
     ) -> None:
         self.mission = mission
         self.store = store
         self.clock = clock
+        #: called with the order after each of its status changes (the console's live feed)
+        self.on_change = on_change
         satellites, self.fleet_errors = mission.fleet()
         self.products: dict[str, ImagingProduct] = {
             p.id: p for p in fleet_products(mission, satellites)
@@ -163,7 +166,10 @@ class TaskingService:
         change = StatusChange(
             code, time or self.clock(), actor, reason_code, reason_text, tuple(links)
         )
-        return self.store.append_status(order_id, change)
+        order = self.store.append_status(order_id, change)
+        if self.on_change is not None:
+            self.on_change(order)
+        return order
 
     def cancel(self, order_id: str, actor: str, reason: str | None = None) -> Order:
         """Cancel an order that has not been acquired yet."""
