@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -27,8 +28,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from zorka.catalog import SQLiteCatalog
 from zorka.products.stac_validation import OfflineValidator
 from zorka.server.access import ReadAccess, request_key
+from zorka.server.auth import Authenticator
+from zorka.server.events import EventBus
 
 if TYPE_CHECKING:
+    from zorka.live import LiveOperations
     from zorka.server.users import UserStore
     from zorka.tasking import TaskingService
 
@@ -82,6 +86,11 @@ def create_app(
     cors: bool = True,
     tasking: TaskingService | None = None,
     users: UserStore | None = None,
+    console: bool = True,
+    data_dir: str | Path | None = None,
+    events: EventBus | None = None,
+    clock: Callable[[], datetime] | None = None,
+    live: LiveOperations | None = None,
 ) -> FastAPI:
     """The web application over ``catalog``.
 
@@ -93,6 +102,12 @@ def create_app(
     path prefix a proxy strips before passing requests on. ``tasking`` adds the Sensor Tasking
     API over that service (:mod:`zorka.server.tasking_api`), its clients identified by the keys
     of ``users`` or by ``api_key`` (as the user ``operator``).
+
+    With ``tasking``, ``console`` adds the web console at ``/console/``
+    (:mod:`zorka.server.console`) over the mission of ``tasking`` and the state in ``data_dir``
+    (default: the catalog's folder): ``events`` is the bus its live updates come from,
+    ``clock`` the ground segment's now (default: the wall clock), ``live`` the simulated fleet
+    that takes operators' commands.
     """
     from zorka.server.errors import install_error_handlers
     from zorka.server.stac_api import stac_router
@@ -121,11 +136,35 @@ def create_app(
     install_error_handlers(app)
     app.include_router(stac_router(context))
     app.include_router(transactions_router(context))
+    auth = Authenticator(users, context.api_key)
     if tasking is not None:
         from zorka.server.tasking_api import TaskingContext, tasking_router
 
-        tasking_context = TaskingContext(tasking, users, context.api_key, trust_forwarded)
+        tasking_context = TaskingContext(
+            tasking, users, context.api_key, trust_forwarded, auth=auth
+        )
         app.include_router(tasking_router(tasking_context))
+        if console:
+            from zorka.server.console import ConsoleContext, console_router
+
+            bus = events or EventBus()
+            if tasking.on_change is None:
+                tasking.on_change = lambda order: bus.publish(
+                    "order", {"id": order.id, "status": order.status.code.value}
+                )
+
+            console_context = ConsoleContext(
+                mission=tasking.mission,
+                data_dir=Path(data_dir) if data_dir is not None else _catalog_folder(catalog),
+                auth=auth,
+                events=bus,
+                clock=clock or (lambda: datetime.now(UTC)),
+                live=live,
+                catalog_call=context.call,
+                tasking=tasking,
+            )
+            app.state.console = console_context
+            app.include_router(console_router(console_context))
     if cors:
         # STAC browsers run in web pages on other origins; reads are public anyway, and
         # writes still need the key.
@@ -166,3 +205,9 @@ def _add_openapi_routes(app: FastAPI) -> None:
 
     app.add_route("/api", document, include_in_schema=False)
     app.add_route("/api.html", swagger, include_in_schema=False)
+
+
+def _catalog_folder(catalog: SQLiteCatalog) -> Path | None:
+    """The folder of a catalog file (None for one in memory)."""
+    path = str(catalog.path)
+    return None if path == ":memory:" or not path else Path(path).parent
