@@ -3,6 +3,7 @@
 from zorka.cli import (
     access,
     commands_timeline,
+    demo,
     fleet,
     frames,
     mission,
@@ -19,6 +20,7 @@ from zorka.cli import (
 __all__ = [
     "access",
     "commands_timeline",
+    "demo",
     "fleet",
     "frames",
     "mission",

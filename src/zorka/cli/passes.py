@@ -13,14 +13,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from zorka.cli.app import app
 from zorka.geometry.eclipses import find_eclipses
 from zorka.geometry.passes import PASS_KEYS, Pass, PassReport, find_passes, track
 from zorka.geometry.stations import GroundStation, stations_named
-from zorka.mission import Mission
 from zorka.orbits.satellite import Satellite
 from zorka.time import format_utc, parse_utc
 
@@ -362,124 +361,3 @@ def eclipses(
             f"{e.duration_s / 60:4.1f} min",
         )
     _console().print(table)
-
-
-@app.command()
-def demo(
-    mission: MissionOpt = None,
-    hours: HoursOpt = 24.0,
-    loop: Annotated[
-        bool,
-        typer.Option("--loop", help="Then run the operations loop over 48 simulated hours."),
-    ] = False,
-    serve: Annotated[
-        bool,
-        typer.Option(
-            "--serve/--no-serve",
-            help="After --loop, serve the catalog and the tasking API until stopped.",
-        ),
-    ] = True,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir", help="Where the loop writes (replaced); default: <data dir>/demo."
-        ),
-    ] = None,
-    port: Annotated[int, typer.Option("--port", help="Port to serve on.", min=1, max=65535)] = 8000,
-) -> None:
-    """Run zorka's main job on the embedded default mission: the next day of passes. With
-    ``--loop``, then the whole operations loop (orders, plan, commands, simulator on loopback,
-    products) over 48 simulated hours, served on http://127.0.0.1:8000 (``--no-serve``: exit)."""
-    from zorka.cli.mission import load_mission_option
-
-    m = load_mission_option(mission)
-    sats, stations, t0 = select_fleet(mission, None, None, None, None)
-    t1 = t0 + timedelta(hours=hours)
-    console = _console()
-    console.print(
-        f"[bold]{m.name}[/bold] — {m.description.strip().splitlines()[0] if m.description else ''}"
-    )
-    console.print(
-        f"Demo clock: {format_utc(t0, digits=0)} (near the orbits' epochs); "
-        f"{len(sats)} satellites, {len(stations)} stations"
-    )
-    epochs = Table(title="Fleet", header_style="bold")
-    for column in ("satellite", "NORAD", "orbit epoch (UTC)", "source"):
-        epochs.add_column(column)
-    for s in sats:
-        epochs.add_row(s.name, str(s.norad_id), f"{s.epoch:%Y-%m-%d %H:%M:%S}", s.source)
-    console.print(epochs)
-    report = _search(sats, stations, t0, t1, None, quiet=False)
-    console.print(
-        passes_table(report.passes, f"Passes {t0:%Y-%m-%d %H:%M} – {t1:%Y-%m-%d %H:%M} UTC")
-    )
-    summary = Table(title="Contact time per station", header_style="bold")
-    for column in ("station", "passes", "contact", "longest"):
-        summary.add_column(column)
-    for st in stations:
-        mine = [p for p in report.passes if p.station == st.name]
-        total = sum(p.duration_s for p in mine)
-        longest = max((p.duration_s for p in mine), default=0.0)
-        summary.add_row(st.name, str(len(mine)), f"{total / 60:.1f} min", f"{longest / 60:.1f} min")
-    console.print(summary)
-    if loop:
-        _demo_loop(m, data_dir, serve, port, console)
-
-
-def _demo_loop(
-    mission: Mission, data_dir: Path | None, serve: bool, port: int, console: Console
-) -> None:
-    """The operations loop of ``zorka demo`` with progress bars, its summary, then the server."""
-    from zorka.datadir import data_dir as default_data_dir
-    from zorka.loop import run_demo
-
-    folder = data_dir if data_dir is not None else default_data_dir() / "demo"
-    console.print("\n[bold]The operations loop[/bold], 48 simulated hours from the demo day")
-    labels = {
-        "orders": "orders placed",
-        "plan": "planning",
-        "simulate": "simulator windows",
-        "process": "products",
-    }
-    with Progress(
-        TextColumn("{task.description:<18}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=not err.is_terminal,
-    ) as progress:
-        tasks: dict[str, TaskID] = {}
-
-        def report(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(labels.get(stage, stage), total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
-        result = run_demo(mission, folder, progress=report)
-    table = Table(title="Demo summary", header_style="bold")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    for name, value in result.rows():
-        table.add_row(name, value)
-    console.print(table)
-    if not serve:
-        return
-    import uvicorn
-
-    from zorka.catalog.sqlite import CATALOG_FILE, SQLiteCatalog
-    from zorka.server import create_app
-    from zorka.tasking import SQLiteOrderStore, TaskingService
-    from zorka.tasking.store import ORDERS_FILE
-
-    catalog = SQLiteCatalog(folder / CATALOG_FILE)
-    tasking = TaskingService(mission, SQLiteOrderStore(folder / ORDERS_FILE))
-    console.print(
-        f"Serving the catalog (STAC) and the orders (STAPI) on http://127.0.0.1:{port}"
-        " — Ctrl-C to stop"
-    )
-    try:
-        uvicorn.run(create_app(catalog, tasking=tasking), host="127.0.0.1", port=port)
-    finally:
-        tasking.close()
-        catalog.close()

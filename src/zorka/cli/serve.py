@@ -6,6 +6,7 @@ and the users (``zorka users``) beside it (in the data directory by default), an
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ import typer
 from zorka.cli.app import app
 from zorka.cli.mission import MissionOption, load_mission_option
 from zorka.cli.products import CatalogOption, open_catalog
+from zorka.time import parse_utc
 
 __all__ = ["serve"]
 
@@ -61,11 +63,27 @@ def serve(
         ),
     ] = None,
     mission: MissionOption = None,
+    simulate: Annotated[
+        bool,
+        typer.Option(
+            "--simulate",
+            help="fly the mission's fleet in the simulator on loopback behind the console:"
+            " live telemetry, and commands from operators",
+        ),
+    ] = False,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--start", help="with --simulate: simulated UTC to start at (default: the demo's)"
+        ),
+    ] = None,
 ) -> None:
-    """Serve the catalog as a STAC API and the fleet's tasking API (OpenAPI at /api)."""
+    """Serve the catalog as a STAC API, the fleet's tasking API (OpenAPI at /api) and the web
+    console (/console/)."""
     import uvicorn
 
     from zorka.server import AccessConfigError, ReadAccess, create_app
+    from zorka.server.events import EventBus
     from zorka.server.users import UserStore
     from zorka.tasking import TaskingService
 
@@ -80,6 +98,23 @@ def serve(
     folder = Path(store.path).parent
     tasking = TaskingService.open(fleet, folder)
     users = UserStore.open(folder)
+    live = None
+    bus = EventBus()
+    if simulate:
+        from zorka.control.archive import ARCHIVE_FILENAME
+        from zorka.live import LiveOperations
+
+        try:
+            at = parse_utc(start, field="--start") if start else None
+        except ValueError as exc:
+            typer.echo(f"--start: {exc}", err=True)
+            raise typer.Exit(2) from None
+        if at is None:
+            at = fleet.demo.start if fleet.demo is not None else datetime.now(UTC)
+        live = LiveOperations(fleet, folder / ARCHIVE_FILENAME, start=at, publish=bus.publish)
+        for problem in live.problems:
+            typer.echo(problem, err=True)
+        live.start()
     application = create_app(
         store,
         api_key=api_key,
@@ -89,6 +124,9 @@ def serve(
         root_path=root_path,
         tasking=tasking,
         users=users,
+        events=bus,
+        live=live,
+        clock=(lambda: live.now() or datetime.now(UTC)) if live is not None else None,
     )
     limited = len(read_access.read_keys)
     typer.echo(
@@ -99,7 +137,8 @@ def serve(
     )
     typer.echo(
         f"tasking the fleet of mission {fleet.name} ({', '.join(tasking.products) or 'no'}"
-        " products) at /products and /orders; users: `zorka users add NAME --role ROLE`",
+        f" products) at /products and /orders; the console at http://{host}:{port}"
+        f"{root_path}/console/ (users: `zorka users add NAME --role ROLE --password`)",
         err=True,
     )
     try:
@@ -112,6 +151,9 @@ def serve(
             log_level="info",
         )
     finally:
+        bus.close()
+        if live is not None:
+            live.stop()
         store.close()
         tasking.close()
         users.close()
