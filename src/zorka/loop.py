@@ -113,7 +113,9 @@ def _windows(times: list[datetime]) -> list[tuple[datetime, datetime]]:
     """Spans of simulated time covering ``times`` (sorted), nearby ones merged."""
     spans: list[tuple[datetime, datetime]] = []
     for t in sorted(times):
-        if spans and (t - spans[-1][1]).total_seconds() <= _MERGE_S:
+        # closer than a window's lead and tail, two windows would overlap: simulated time would
+        # run back and the spacecraft model would see its past again
+        if spans and (t - spans[-1][1]).total_seconds() <= max(_MERGE_S, _LEAD_S + _TAIL_S):
             spans[-1] = (spans[-1][0], t)
         else:
             spans.append((t, t))
