@@ -185,6 +185,14 @@ class LiveOperations:
                     self._published[command.command_id] = command.status
                     self.publish("command", {"id": command.command_id, "status": command.status})
 
+    def inject(self, fault: str, after_s: float = 0.0, satellite: str | None = None) -> None:
+        """Inject a simulator fault (operator training) ``after_s`` simulated seconds from now
+        on ``satellite`` (default: the first one simulated)."""
+        name = satellite or next(iter(self.satellites), None)
+        if name is None or name not in self.satellites:
+            raise KeyError(f"satellite {satellite!r} is not simulated here")
+        self.satellites[name].simulator.inject(fault, after_s=after_s)
+
     # -- the operator's acts -----------------------------------------------------------------
 
     def send(

@@ -69,6 +69,14 @@ def demo(
         ),
     ] = None,
     port: Annotated[int, typer.Option("--port", help="Port to serve on.", min=1, max=65535)] = 8000,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fault",
+            help="after the loop, inject a simulator fault NAME@SECONDS into the live fleet so"
+            " that the console shows an alarm (default: stuck_wheel@90; 'none' for none)",
+        ),
+    ] = None,
 ) -> None:
     """zorka's main job on the embedded default mission: the next day of passes, then the whole
     operations loop (orders, plan, commands, simulator on loopback, products) over 48 simulated
@@ -106,8 +114,31 @@ def demo(
         longest = max((p.duration_s for p in mine), default=0.0)
         summary.add_row(st.name, str(len(mine)), f"{total / 60:.1f} min", f"{longest / 60:.1f} min")
     console.print(summary)
+    faults = _faults(fault if fault is not None else ["stuck_wheel@90"])
     if loop:
-        _demo_loop(m, data_dir, serve, port, console)
+        _demo_loop(m, data_dir, serve, port, console, faults)
+
+
+def _faults(given: list[str]) -> list[tuple[str, float]]:
+    from zorka.simulator.spacecraft import FAULTS
+
+    found = []
+    for text in given:
+        if text == "none":
+            continue
+        name, _, at = text.partition("@")
+        try:
+            seconds = float(at or 0)
+        except ValueError:
+            seconds = -1.0
+        if name not in FAULTS or seconds < 0:
+            err.print(
+                f"[red]error:[/red] --fault {text!r}: use NAME@SECONDS, NAME one of "
+                f"{', '.join(FAULTS)}"
+            )
+            raise typer.Exit(2)
+        found.append((name, seconds))
+    return found
 
 
 def demo_users(folder: Path, customers: list[str]) -> list[tuple[str, str, str]]:
@@ -154,7 +185,12 @@ def _port_busy(port: int) -> int:
 
 
 def _demo_loop(
-    mission: Mission, data_dir: Path | None, serve: bool, port: int, console: Console
+    mission: Mission,
+    data_dir: Path | None,
+    serve: bool,
+    port: int,
+    console: Console,
+    faults: list[tuple[str, float]] | None = None,
 ) -> None:
     """The operations loop with progress bars and its summary, followed live in the console,
     then the fleet in real time behind the console until Ctrl-C."""
@@ -235,7 +271,7 @@ def _demo_loop(
         console.print(table)
         if server is None:
             return
-        _serve_live(mission, folder, context, clock, result.end, console, port)
+        _serve_live(mission, folder, context, clock, result.end, console, port, faults or [])
     finally:
         if server is not None:
             if context is not None:
@@ -253,6 +289,7 @@ def _serve_live(
     start: datetime,
     console: Console,
     port: int,
+    faults: list[tuple[str, float]],
 ) -> None:
     """The fleet in real time from the end of the loop, behind the console, until Ctrl-C."""
     from zorka.control.archive import ARCHIVE_FILENAME
@@ -265,6 +302,13 @@ def _serve_live(
         err.print(f"[yellow]{problem}[/yellow]", highlight=False)
     live.start()
     context.live = live
+    for name, after_s in faults:
+        if live.satellites:
+            live.inject(name, after_s)
+            console.print(
+                f"Training: {name} is injected {after_s:g} s into the live phase; its alarm"
+                " waits for an operator in the console's telemetry view."
+            )
 
     def now() -> datetime:
         return live.now() or clock[0]

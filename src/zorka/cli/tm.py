@@ -27,7 +27,12 @@ from rich.table import Table
 
 from zorka.cli.app import app
 from zorka.control.alarms import AlarmEvent, AlarmServer, severity_name
-from zorka.control.archive import SqliteArchive, export_samples, parquet_available
+from zorka.control.archive import (
+    SqliteArchive,
+    export_samples,
+    parquet_available,
+    plain_value,
+)
 from zorka.control.decoding import PacketDecoder
 from zorka.control.downlink import DownlinkConfig, DownlinkDecoder
 from zorka.control.framesync import ASM
@@ -352,7 +357,7 @@ def _ingest_live(
                         for name, samples in decoded.parameters.items():
                             i = len(decoded) - 1
                             value = samples.eng[i] if samples.valid[i] else None
-                            latest[name] = (_plain(value), int(samples.level[i]))
+                            latest[name] = (plain_value(value), int(samples.level[i]))
                     if live:
                         view.update(_live_view(database, latest, ingester), refresh=True)
             except KeyboardInterrupt:
@@ -398,14 +403,6 @@ def _drain(units: queue.Queue[bytes], wait_s: float) -> list[bytes]:
         except queue.Empty:
             break
     return batch
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
 
 
 def _alarm_line(event: AlarmEvent) -> str:

@@ -139,12 +139,17 @@ class ParameterSeries:
             }
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A sample or argument value as plain JSON-able Python (numpy scalars unwrapped, bytes as
+    hex)."""
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, bytes):
         return value.hex()
     return value
+
+
+_plain = plain_value
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from fastapi.responses import (
 )
 
 from zorka.catalog.sqlite import SearchQuery
+from zorka.control.archive import plain_value
 from zorka.mission import Mission
 from zorka.server.auth import COOKIE, Authenticator
 from zorka.server.errors import ApiError
@@ -486,7 +487,7 @@ def console_router(context: ConsoleContext) -> APIRouter:
             last = mine[-1].stage if mine else "queued"
             out.append({
                 "id": r.command_id, "time": _iso(r.created_unix_s), "command": r.name,
-                "arguments": {k: _plain(v) for k, v in r.arguments.items()},
+                "arguments": {k: plain_value(v) for k, v in r.arguments.items()},
                 "by": r.origin, "status": f"{last}: {status}",
                 "release": _iso(r.release_unix_s),
                 "stages": [{"stage": s.stage, "status": s.status, "time": _iso(s.time_unix_s),
@@ -537,14 +538,6 @@ def console_router(context: ConsoleContext) -> APIRouter:
     return router
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
-
-
 def _command_definitions(mdb: Any) -> list[dict[str, Any]]:
     """The concrete commands of a database with their arguments (bases' included)."""
     out = []
@@ -566,7 +559,7 @@ def _command_definitions(mdb: Any) -> list[dict[str, Any]]:
                     "name": argument.name, "type": atype.kind, "units": atype.unit,
                     "min": rng.min if rng is not None else None,
                     "max": rng.max if rng is not None else None,
-                    "default": _plain(argument.default),
+                    "default": plain_value(argument.default),
                     "choices": list(atype.enumeration) if atype.enumeration else None,
                     "description": argument.description,
                 })  # fmt: skip
