@@ -310,3 +310,17 @@ def test_the_page_and_its_assets_are_served_without_the_internet(console: Consol
         assert answer.status_code == 200, asset
     assert client.get("/console/static/../../server/users.py").status_code == 404
     assert ACCOUNTS  # the accounts the other tests log in with
+
+
+def test_operators_write_to_the_catalog_and_the_others_may_not(console: Console) -> None:
+    layers = console.client("vera").get("/console/api/map").json()["layers"]
+    product = layers["products"]["features"][0]["properties"]
+    path = f"/collections/{product['collection']}/items/{product['item']}"
+    assert console.client().delete(path).status_code == 401
+    for who in ("vera", "agro"):
+        refused = console.client(who).delete(path)
+        assert refused.status_code == 403, who
+        assert "operator role" in refused.json()["description"]
+    assert console.client("vera").get(path).status_code == 200
+    assert console.client("ops").delete(path).status_code in (200, 204)
+    assert console.client("vera").get(path).status_code == 404

@@ -57,6 +57,7 @@ class ApiContext:
     title: str = "zorka"
     description: str = "Earth-observation products of the zorka ground segment"
     lock: threading.Lock = field(default_factory=threading.Lock)
+    auth: Authenticator | None = None
 
     def call(self, function: Callable[[SQLiteCatalog], T]) -> T:
         """``function(catalog)`` under the lock."""
@@ -137,6 +138,7 @@ def create_app(
     app.include_router(stac_router(context))
     app.include_router(transactions_router(context))
     auth = Authenticator(users, context.api_key)
+    context.auth = auth
     if tasking is not None:
         from zorka.server.tasking_api import TaskingContext, tasking_router
 

@@ -63,17 +63,29 @@ def transactions_router(ctx: ApiContext) -> APIRouter:
     router = APIRouter(tags=["Transactions"])
 
     def authorise(request: Request) -> None:
-        if ctx.api_key is None:
+        # an operator (the server's key, a user's key or a console session) may write; other
+        # users may not; without users, only the server's key opens writes
+        user = ctx.auth.user(request) if ctx.auth is not None else None
+        if user is not None:
+            if user.is_operator:
+                return
+            raise ApiError(403, f"writes need the operator role ({user.name} is a {user.role})")
+        has_users = ctx.auth is not None and ctx.auth.users is not None
+        if ctx.api_key is None and not has_users:
             raise ApiError(
                 403,
                 "writes are disabled: start the server with an operator API key "
                 "(zorka serve --api-key, or $ZORKA_API_KEY)",
             )
         given = request_key(request)
-        if given is None or not secrets.compare_digest(given.encode(), ctx.api_key.encode()):
+        if (
+            given is None
+            or ctx.api_key is None
+            or not secrets.compare_digest(given.encode(), ctx.api_key.encode())
+        ):
             raise ApiError(
                 401,
-                "writes need the operator API key (Authorization: Bearer KEY, or X-API-Key)",
+                "writes need an operator's API key (Authorization: Bearer KEY, or X-API-Key)",
                 headers={"WWW-Authenticate": "Bearer"},
             )
 
