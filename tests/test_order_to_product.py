@@ -7,6 +7,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+from pyproj import Geod
 from shapely.geometry import Point, shape
 
 from zorka.catalog.sqlite import CATALOG_FILE, SQLiteCatalog
@@ -73,6 +74,10 @@ def test_an_order_through_the_api_completes_with_a_product_covering_it(tmp_path:
         assert item.status_code == 200, item.text
         footprint = shape(item.json()["geometry"])
         assert footprint.contains(Point(*BEIRA)), (item.json()["id"], footprint.bounds)
+        # held at its mid-dwell attitude, the spacecraft centres the image on the target
+        centre = footprint.centroid
+        _, _, off_m = Geod(ellps="WGS84").inv(centre.x, centre.y, *BEIRA)
+        assert off_m < 3_000, off_m
         assert item.json()["properties"]["processing:level"] == "L1C"
     service.close()
     catalog.close()

@@ -30,6 +30,7 @@ from zorka.control.timeline import (
     TimelineConventions,
     TimelineError,
     command_timeline,
+    held_attitude,
     issue_timeline,
 )
 from zorka.mission import Mission, default_mission
@@ -107,14 +108,12 @@ def _check_timeline(plan: Plan, mission: Mission, commands: list[TimedCommand]) 
         assert mine["IMAGING_ON"].time == acquisition.start
         assert mine["IMAGING_OFF"].time == acquisition.end
         assert mine["IMAGING_ON"].arguments["DURATION_S"] >= acquisition.duration_s
-        angle = slew_angle_deg(*attitude, acquisition.roll_deg, acquisition.pitch_deg)
+        held = held_attitude(acquisition)
+        angle = slew_angle_deg(*attitude, *held)
         if angle > 1e-6:
             slew = mine["SLEW"]
             args = slew.arguments
-            assert (args["ROLL_DEG"], args["PITCH_DEG"]) == (
-                acquisition.roll_deg,
-                acquisition.pitch_deg,
-            )
+            assert (args["ROLL_DEG"], args["PITCH_DEG"]) == pytest.approx(held, abs=1e-6)
             # the commanded turn is no faster than the spacecraft can turn ...
             turn = slew_time_s(angle, agility) - agility.settling_time_s
             assert args["DURATION_S"] >= turn - 1e-3
@@ -125,7 +124,7 @@ def _check_timeline(plan: Plan, mission: Mission, commands: list[TimedCommand]) 
                 assert slew.time >= previous.end
         else:
             assert "SLEW" not in mine
-        attitude = (acquisition.end_roll_deg, acquisition.end_pitch_deg)
+        attitude = held
         previous = acquisition
     for downlink in plan.downlinks:
         mine = by_source[f"downlink {downlink.id}"]

@@ -4,8 +4,9 @@
 :class:`~zorka.planning.plan.Plan` into time-tagged commands per satellite, each validated
 against that satellite's mission database (:func:`~zorka.control.commanding.validate_command`):
 
-- **slew** to an acquisition's roll and pitch, from the attitude the previous acquisition ended
-  at (nadir before the first). The turn is the planner's rest-to-rest slew
+- **slew** to the attitude an acquisition holds (:func:`held_attitude`: a point dwell's
+  mid-dwell attitude, so that the target is in the middle of the image), from the attitude the
+  previous one held (nadir before the first). The turn is the planner's rest-to-rest slew
   (:func:`~zorka.planning.resources.slew_time_s`: bang-bang with the agility's rate and
   acceleration limits) and is commanded as a whole number of seconds within the command's
   ``DURATION_S`` range; the slew is timed to end the agility's ``settling_time_s`` before the
@@ -48,6 +49,7 @@ __all__ = [
     "TimelineConventions",
     "TimelineError",
     "command_timeline",
+    "held_attitude",
     "issue_timeline",
 ]
 
@@ -194,15 +196,43 @@ class _Builder:
             TimedCommand(time, self.satellite, name, arguments, source, note, resolved, _RANK[rank])
         )
 
+    def fits(
+        self,
+        acquisition: Acquisition,
+        spec: SatelliteSpec,
+        previous: Acquisition | None,
+        attitude: tuple[float, float],
+        target: tuple[float, float],
+    ) -> bool:
+        """Whether the turn from ``attitude`` to ``target`` ends, settled, by the image's start
+        without starting before the previous image ends."""
+        agility = spec.agility
+        angle = slew_angle_deg(*attitude, *target)
+        if agility is None:
+            return angle < 1e-6
+        need = slew_time_s(angle, agility)
+        if need == 0.0 or previous is None:
+            return True
+        duration = float(math.ceil(need - agility.settling_time_s - _TIME_TOL_S))
+        bounds = _integer_range(self.mdb, self.c.slew, self.c.slew_duration)
+        if bounds is not None:
+            duration = max(duration, math.ceil(bounds[0]))
+        at = acquisition.start - timedelta(seconds=duration + agility.settling_time_s)
+        return at >= previous.end
+
     def slew(
         self,
         acquisition: Acquisition,
         spec: SatelliteSpec,
         previous: Acquisition | None,
         attitude: tuple[float, float],
+        target: tuple[float, float] | None = None,
     ) -> None:
         c = self.c
-        angle = slew_angle_deg(*attitude, acquisition.roll_deg, acquisition.pitch_deg)
+        roll, pitch = (
+            target if target is not None else (acquisition.roll_deg, acquisition.pitch_deg)
+        )
+        angle = slew_angle_deg(*attitude, roll, pitch)
         agility = spec.agility
         if agility is None:
             if angle >= 1e-6:
@@ -234,8 +264,8 @@ class _Builder:
             )
             return
         arguments: dict[str, Any] = {
-            c.slew_roll: acquisition.roll_deg,
-            c.slew_pitch: acquisition.pitch_deg,
+            c.slew_roll: round(roll, 6),
+            c.slew_pitch: round(pitch, 6),
             c.slew_duration: int(duration),
         }
         note = (
@@ -277,6 +307,22 @@ class _Builder:
         self.add(downlink.start, c.downlink_on, {c.downlink_station: station}, source, note, "on")
         off = downlink.end + timedelta(seconds=c.downlink_margin_s)
         self.add(off, c.downlink_off, {}, source, f"end of {downlink.id}", "off")
+
+
+def held_attitude(acquisition: Acquisition) -> tuple[float, float]:
+    """The (roll, pitch) the spacecraft holds through an acquisition.
+
+    The timeline commands one attitude per image (the database has no tracking mode): for a
+    point dwell, the mean of the plan's start and end attitudes, which looks at the target at
+    mid-dwell so that the image is centred on it (the start attitude would put the target on
+    the image's first lines); a strip keeps its (constant) attitude.
+    """
+    if acquisition.kind != "point":
+        return (acquisition.roll_deg, acquisition.pitch_deg)
+    return (
+        (acquisition.roll_deg + acquisition.end_roll_deg) / 2.0,
+        (acquisition.pitch_deg + acquisition.end_pitch_deg) / 2.0,
+    )
 
 
 def command_timeline(
@@ -322,10 +368,13 @@ def command_timeline(
                 builder.issues.append(
                     f"acquisition {acquisition.id}: starts before {previous.id} ends"
                 )
-            builder.slew(acquisition, spec, previous, attitude)
+            held = held_attitude(acquisition)
+            if not builder.fits(acquisition, spec, previous, attitude, held):
+                held = (acquisition.roll_deg, acquisition.pitch_deg)  # as the plan turned
+            builder.slew(acquisition, spec, previous, attitude, held)
             request = products.get(acquisition.request)
             builder.imaging(acquisition, request)
-            attitude = (acquisition.end_roll_deg, acquisition.end_pitch_deg)
+            attitude = held
             previous = acquisition
         for downlink in sorted(
             (d for d in plan.downlinks if d.satellite == name), key=lambda d: d.start
