@@ -232,7 +232,7 @@ def test_station_filter(kanopus_tle: Path) -> None:
 
 
 def test_demo_prints_minsk_and_logoisk_passes() -> None:
-    result = _ok("demo")
+    result = _ok("demo", "--no-loop")
     out = result.stdout
     assert "Kanopus-V 1" in out and "Demo clock: 2024-09-05T00:00:00Z" in out
     rows = [line for line in out.splitlines() if "Kanopus-V 1" in line and "09-05" in line]

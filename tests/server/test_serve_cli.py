@@ -50,7 +50,7 @@ def test_serve_runs_the_api_over_the_catalog(captured: dict[str, Any], catalog_f
     assert captured["write"] == 404  # authorised; the item does not exist
 
 
-def test_serve_defaults_to_the_data_directory_and_read_only(
+def test_serve_defaults_to_the_data_directory_and_operator_writes(
     captured: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("ZORKA_API_KEY", raising=False)
@@ -62,4 +62,5 @@ def test_serve_defaults_to_the_data_directory_and_read_only(
     assert (tmp_path / "catalog.sqlite").exists()
     assert captured["proxy_headers"] is True
     assert captured["landing"]["type"] == "Catalog"
-    assert captured["write"] == 403
+    # no server key: only operator users (zorka users) write; an anonymous write is refused
+    assert captured["write"] == 401

@@ -30,7 +30,8 @@ def serve(
         typer.Option(
             "--api-key",
             envvar="ZORKA_API_KEY",
-            help="operator key that enables writes (transactions); none: read-only",
+            help="the server's operator key for writes (transactions); operator users write"
+            " with their own",
             show_envvar=True,
         ),
     ] = None,
@@ -131,7 +132,7 @@ def serve(
     limited = len(read_access.read_keys)
     typer.echo(
         f"serving {store.path} at http://{host}:{port}{root_path}/ "
-        f"({'writes with the API key' if api_key else 'read-only'}; "
+        f"({'writes with the API key or an operator' if api_key else 'writes by operators'}; "
         f"{f'{limited} collections need a read key' if limited else 'reads open'})",
         err=True,
     )
