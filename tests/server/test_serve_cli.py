@@ -64,3 +64,43 @@ def test_serve_defaults_to_the_data_directory_and_operator_writes(
     assert captured["landing"]["type"] == "Catalog"
     # no server key: only operator users (zorka users) write; an anonymous write is refused
     assert captured["write"] == 401
+
+
+def test_serve_simulate_flies_the_fleet_behind_the_console(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``--simulate``: the operator's key commands the simulated Kanopus-V 1 through the
+    console's API, and its PUS-1 reports come back into the command history."""
+    import time
+
+    seen: dict[str, Any] = {}
+
+    def fake_run(application: FastAPI, **kwargs: Any) -> None:
+        with TestClient(application) as client:
+            key = {"X-API-Key": "k"}
+            sent = client.post(
+                "/console/api/commands", headers=key,
+                json={"satellite": "Kanopus-V 1", "command": "IMAGING_OFF", "arguments": {}},
+            )  # fmt: skip
+            seen["sent"] = sent.status_code
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                rows = client.get("/console/api/commands", headers=key).json()["commands"]
+                stages = {s["stage"]: s["status"] for r in rows for s in r["stages"]}
+                if stages.get("completed") == "ok":
+                    break
+                time.sleep(0.2)
+            seen["stages"] = stages
+            seen["clock"] = client.get("/console/api/overview", headers=key).json()["clock"]
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    try:
+        args = ["--data-dir", str(tmp_path), "serve", "--api-key", "k", "--simulate",
+                "--start", "2024-09-05T10:00:00Z"]  # fmt: skip
+        result = runner.invoke(app, args)
+    finally:
+        set_data_dir_override(None)
+    assert result.exit_code == 0, result.output
+    assert seen["sent"] == 202
+    assert seen["stages"].get("completed") == "ok", seen
+    assert seen["clock"].startswith("2024-09-05T10:0")
