@@ -32,7 +32,15 @@ if TYPE_CHECKING:
     from zorka.orbits.satellite import Satellite
     from zorka.simulator.spacecraft import SpacecraftModel
 
-__all__ = ["DEMO_START", "PLAN_FILE", "DemoSummary", "Progress", "reset_demo_dir", "run_demo"]
+__all__ = [
+    "DEMO_START",
+    "PLAN_FILE",
+    "DemoSummary",
+    "Progress",
+    "deliver",
+    "reset_demo_dir",
+    "run_demo",
+]
 
 #: The plan the loop made, in its data directory (what the console's timeline and map show).
 PLAN_FILE = "plan.json"
@@ -203,6 +211,64 @@ def reset_demo_dir(folder: str | Path) -> Path:
     return folder
 
 
+def deliver(
+    service: Any,
+    order_id: str,
+    acquisitions: list[Any],
+    satellites: Mapping[str, Satellite],
+    folder: Path,
+    catalog: Any,
+    *,
+    dask: bool = False,
+) -> tuple[str, list[dict[str, Any]]]:
+    """Take one order from its simulated acquisitions to a product: ``acquired``, then
+    ``processing`` and ``completed`` with a link to its best item (L1C first), or ``failed``
+    with the reason (not downlinked, processing failed, the target missed).
+
+    Returns the outcome and the items made (the linked one first).
+    """
+    from zorka.processing.tasks import process_acquisitions
+    from zorka.tasking import OrderStatusCode as S
+
+    at = max(a.end for a in acquisitions)
+    service.advance(
+        order_id, S.acquired, actor="simulator", time=at,
+        reason_text=f"{len(acquisitions)} acquisition(s) by {acquisitions[0].satellite}",
+    )  # fmt: skip
+
+    def fail(code: str, text: str) -> tuple[str, list[dict[str, Any]]]:
+        service.advance(
+            order_id, S.failed, actor="ground" if code == "not_downlinked" else "processing",
+            reason_code=code, reason_text=text, time=at,
+        )  # fmt: skip
+        return "failed", []
+
+    downlinked = [a for a in acquisitions if a.downlinked]
+    if not downlinked:
+        return fail("not_downlinked", "the image was not downlinked in the window")
+    service.advance(order_id, S.processing, actor="processing", time=at)
+    try:
+        results = process_acquisitions(
+            downlinked, dict(satellites), folder / "products", catalog=catalog, dask=dask
+        )
+    except Exception as exc:  # a failed product fails its order, not the loop
+        return fail("processing", str(exc))
+    items = [i for r in results for i in r.items]
+    best = next((i for i in items if i["properties"].get("processing:level") == "L1C"),
+                items[0] if items else None)  # fmt: skip
+    if best is None:
+        return fail("processing", "processing made no product")
+    if not _covers(best, service.get(order_id).geometry):
+        return fail("target_missed", f"product {best['id']} does not cover the target")
+    href = f"/collections/{best['collection']}/items/{best['id']}"
+    service.advance(
+        order_id, S.completed, actor="processing", time=at,
+        links=[{"rel": "item", "href": href, "type": "application/geo+json"}],
+        reason_text=f"product {best['id']}",
+    )  # fmt: skip
+    return "completed", [best] + [i for i in items if i is not best]
+
+
 def run_demo(
     mission: Mission,
     data_dir: str | Path,
@@ -237,7 +303,6 @@ def run_demo(
     from zorka.mission.database import satellite_database
     from zorka.planning.greedy import plan_requests
     from zorka.planning.requests import RequestSet, demo_requests_path, read_requests
-    from zorka.processing.tasks import process_acquisitions
     from zorka.simulator.fleet import spacecraft_model
     from zorka.tasking import OrderStatusCode, SQLiteOrderStore, TaskingService, parse_order
     from zorka.tasking.store import ORDERS_FILE
@@ -391,56 +456,15 @@ def run_demo(
                 if acquisition.data:
                     by_order.setdefault(order_id, []).append(acquisition)
             for n, (order_id, acqs) in enumerate(by_order.items()):
-                at = max(a.end for a in acqs)
-                service.advance(
-                    order_id, S.acquired, actor="simulator", time=at,
-                    reason_text=f"{len(acqs)} acquisition(s) by {acqs[0].satellite}",
-                )  # fmt: skip
                 summary.acquired += 1
-                downlinked = [a for a in acqs if a.downlinked]
-                if not downlinked:
-                    service.advance(
-                        order_id, S.failed, actor="ground", reason_code="not_downlinked",
-                        reason_text="the image was not downlinked in the window", time=at,
-                    )  # fmt: skip
-                    continue
-                service.advance(order_id, S.processing, actor="processing", time=at)
-                try:
-                    results = process_acquisitions(
-                        downlinked, satellites, folder / "products", catalog=catalog, dask=dask
-                    )
-                except Exception as exc:  # a failed product fails its order, not the demo
-                    service.advance(
-                        order_id, S.failed, actor="processing", reason_code="processing",
-                        reason_text=str(exc), time=at,
-                    )  # fmt: skip
-                    continue
-                items = [i for r in results for i in r.items]
-                best = next((i for i in items if i["properties"].get("processing:level") == "L1C"),
-                            items[0] if items else None)  # fmt: skip
-                if best is None:
-                    service.advance(
-                        order_id, S.failed, actor="processing", reason_code="processing",
-                        reason_text="processing made no product", time=at,
-                    )  # fmt: skip
-                    continue
-                if not _covers(best, service.get(order_id).geometry):
-                    # the simulator holds the attitude of a dwell's start: it may image past it
-                    service.advance(
-                        order_id, S.failed, actor="processing", reason_code="target_missed",
-                        reason_text=f"product {best['id']} does not cover the target", time=at,
-                    )  # fmt: skip
-                    continue
-                href = f"/collections/{best['collection']}/items/{best['id']}"
-                service.advance(
-                    order_id, S.completed, actor="processing", time=at,
-                    links=[{"rel": "item", "href": href, "type": "application/geo+json"}],
-                    reason_text=f"product {best['id']}",
-                )  # fmt: skip
-                summary.items.append(best["id"])
-                for item in items:
-                    send("product", {"item": item["id"], "collection": item["collection"]})
-                summary.delivered += 1
+                outcome, items = deliver(
+                    service, order_id, acqs, satellites, folder, catalog, dask=dask
+                )
+                if outcome == "completed":
+                    summary.items.append(items[0]["id"])
+                    for item in items:
+                        send("product", {"item": item["id"], "collection": item["collection"]})
+                    summary.delivered += 1
                 report("process", n + 1, len(by_order))
         finally:
             catalog.close()

@@ -69,6 +69,15 @@ def demo(
         ),
     ] = None,
     port: Annotated[int, typer.Option("--port", help="Port to serve on.", min=1, max=65535)] = 8000,
+    live_factor: Annotated[
+        float,
+        typer.Option(
+            "--live-factor",
+            min=1.0,
+            max=200.0,
+            help="after the loop, how much faster than the clock the fleet flies on",
+        ),
+    ] = 60.0,
     fault: Annotated[
         list[str] | None,
         typer.Option(
@@ -116,7 +125,7 @@ def demo(
     console.print(summary)
     faults = _faults(fault if fault is not None else ["stuck_wheel@90"])
     if loop:
-        _demo_loop(m, data_dir, serve, port, console, faults)
+        _demo_loop(m, data_dir, serve, port, console, faults, live_factor)
 
 
 def _faults(given: list[str]) -> list[tuple[str, float]]:
@@ -191,6 +200,7 @@ def _demo_loop(
     port: int,
     console: Console,
     faults: list[tuple[str, float]] | None = None,
+    live_factor: float = 60.0,
 ) -> None:
     """The operations loop with progress bars and its summary, followed live in the console,
     then the fleet in real time behind the console until Ctrl-C."""
@@ -200,6 +210,7 @@ def _demo_loop(
     folder = reset_demo_dir(data_dir if data_dir is not None else default_data_dir() / "demo")
     clock: list[datetime] = [DEMO_START]
     server = None
+    tasking: Any = None
     context: Any = None
     publish: Any = None
     closers: list[Any] = []
@@ -271,7 +282,10 @@ def _demo_loop(
         console.print(table)
         if server is None:
             return
-        _serve_live(mission, folder, context, clock, result.end, console, port, faults or [])
+        _serve_live(
+            mission, folder, context, clock, result.end, console, port, faults or [], tasking,
+            live_factor,
+        )  # fmt: skip
     finally:
         if server is not None:
             if context is not None:
@@ -290,14 +304,20 @@ def _serve_live(
     console: Console,
     port: int,
     faults: list[tuple[str, float]],
+    tasking: Any,
+    live_factor: float,
 ) -> None:
-    """The fleet in real time from the end of the loop, behind the console, until Ctrl-C."""
+    """The fleet flying on from the end of the loop, ``live_factor`` times faster than the
+    clock, behind the console, with new orders planned and delivered as they come, until
+    Ctrl-C."""
     from zorka.control.archive import ARCHIVE_FILENAME
     from zorka.live import LiveOperations
+    from zorka.operations import ContinuousOperations
 
     live = LiveOperations(
-        mission, folder / ARCHIVE_FILENAME, start=start, publish=context.events.publish
-    )
+        mission, folder / ARCHIVE_FILENAME, start=start, publish=context.events.publish,
+        time_factor=live_factor,
+    )  # fmt: skip
     for problem in live.problems:
         err.print(f"[yellow]{problem}[/yellow]", highlight=False)
     live.start()
@@ -314,15 +334,26 @@ def _serve_live(
         return live.now() or clock[0]
 
     context.clock = now
+    operations = ContinuousOperations(
+        mission, live, tasking, folder, publish=context.events.publish
+    ).start()
+    pace = "in real time" if live_factor == 1 else f"{live_factor:g} times faster than the clock"
     console.print(
-        f"The fleet flies on in real time from {format_utc(start, digits=0)}: telemetry and "
-        f"commands in the console at http://127.0.0.1:{port}/console/ — Ctrl-C to stop"
+        f"The fleet flies on from {format_utc(start, digits=0)}, {pace}: telemetry and commands"
+        f" in the console at http://127.0.0.1:{port}/console/; orders placed now (the tasking"
+        " API) are planned, imaged and delivered as they come — Ctrl-C to stop"
     )
     try:
         while True:
             time.sleep(1.0)
-            context.events.publish("clock", {"time": format_utc(now())})
+            clock[0] = now()  # the tasking API's clock: orders are placed at simulated now
+            context.events.publish("clock", {"time": format_utc(clock[0])})
     except KeyboardInterrupt:
         pass
     finally:
+        operations.stop()
         live.stop()
+        console.print(
+            f"{operations.campaigns} planning campaigns after the loop, "
+            f"{operations.delivered} orders delivered"
+        )
