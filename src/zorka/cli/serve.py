@@ -69,7 +69,8 @@ def serve(
         typer.Option(
             "--simulate",
             help="fly the mission's fleet in the simulator on loopback behind the console:"
-            " live telemetry, and commands from operators",
+            " live telemetry, commands from operators, and orders planned and delivered as"
+            " they come",
         ),
     ] = False,
     start: Annotated[
@@ -100,10 +101,12 @@ def serve(
     tasking = TaskingService.open(fleet, folder)
     users = UserStore.open(folder)
     live = None
+    operations = None
     bus = EventBus()
     if simulate:
         from zorka.control.archive import ARCHIVE_FILENAME
         from zorka.live import LiveOperations
+        from zorka.operations import ContinuousOperations
 
         try:
             at = parse_utc(start, field="--start") if start else None
@@ -116,6 +119,15 @@ def serve(
         for problem in live.problems:
             typer.echo(problem, err=True)
         live.start()
+        running = live
+
+        def simulated_now() -> datetime:
+            return running.now() or datetime.now(UTC)
+
+        # orders are placed, planned and delivered on the simulated clock
+        tasking.clock = simulated_now
+        operations = ContinuousOperations(fleet, live, tasking, folder, publish=bus.publish)
+        operations.start()
     application = create_app(
         store,
         api_key=api_key,
@@ -154,6 +166,8 @@ def serve(
     finally:
         bus.close()
         if live is not None:
+            if operations is not None:
+                operations.stop()
             live.stop()
         store.close()
         tasking.close()
