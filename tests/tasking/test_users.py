@@ -98,3 +98,49 @@ def test_zorka_serve_mounts_the_tasking_api(
     assert "BKA" in products["products"][0]["description"]
     assert seen["openapi"] == 200
     assert (tmp_path / "orders.sqlite").exists() and (tmp_path / "users.sqlite").exists()
+
+
+def test_console_passwords_are_hashed_and_checked(tmp_path: Path) -> None:
+    import sqlite3
+
+    runner = CliRunner()
+    base = ["--data-dir", str(tmp_path), "users"]
+    made = runner.invoke(
+        app, [*base, "add", "ana", "--role", "operator", "--password"],
+        input="first-secret\nfirst-secret\n",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    store = UserStore(tmp_path / "users.sqlite")
+    user = store.login("ana", "first-secret")
+    assert user is not None and user.role is Role.operator
+    assert store.login("ana", "first-secreT") is None
+    assert store.login("nobody", "first-secret") is None
+    store.close()
+    changed = runner.invoke(app, [*base, "passwd", "ana"], input="second-one\nsecond-one\n")
+    assert changed.exit_code == 0, changed.output
+    short = runner.invoke(app, [*base, "passwd", "ana"], input="short\nshort\n")
+    assert short.exit_code == 2 and "at least 8 characters" in short.output
+    store = UserStore(tmp_path / "users.sqlite")
+    assert store.login("ana", "first-secret") is None
+    assert store.login("ana", "second-one") is not None
+    store.close()
+    raw = (tmp_path / "users.sqlite").read_bytes()
+    assert b"second-one" not in raw
+    # a users file from before passwords gains the column and keeps its users
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(old) as db:
+        db.execute(
+            "CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL, key_id TEXT NOT NULL"
+            " UNIQUE, key_hash TEXT NOT NULL, created TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO users VALUES ('bo', 'viewer', 'abc', ?, '2024-01-01T00:00:00Z')",
+            (hash_key("x"),),
+        )
+    db.close()
+    upgraded = UserStore(old)
+    assert [u.name for u in upgraded.users()] == ["bo"]
+    assert upgraded.login("bo", "anything-long") is None
+    upgraded.set_password("bo", "now-it-has-one")
+    assert upgraded.login("bo", "now-it-has-one") is not None
+    upgraded.close()
