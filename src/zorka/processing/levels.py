@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,7 +43,7 @@ from zorka.orbits.frames import itrf_to_geodetic
 from zorka.orbits.propagation import propagate
 from zorka.orbits.satellite import Satellite
 from zorka.processing.geometry import FitReport, PushbroomModel, PushbroomSensor, fit_rpc
-from zorka.products.quicklook import make_quicklooks
+from zorka.products.quicklook import make_quicklooks, not_georeferenced_quietly
 from zorka.products.rpc import RPCModel
 from zorka.simulator.payload import IMAGE_WIDTH, LINES_PER_S, Acquisition, raw_image
 from zorka.time import TimeArray
@@ -205,7 +204,6 @@ def l1a_from_l0(
 def write_l1a(frame: L1AFrame, folder: str | Path) -> Path:
     """``<name>-l1a.tif`` (RPC in its metadata) and ``<name>-l1a-rpc.json``; returns the TIFF."""
     rasterio = _rasterio()
-    from rasterio.errors import NotGeoreferencedWarning  # type: ignore[import-untyped, unused-ignore]
     from rasterio.rpc import RPC  # type: ignore[import-untyped, unused-ignore]
 
     folder = Path(folder)
@@ -215,13 +213,14 @@ def write_l1a(frame: L1AFrame, folder: str | Path) -> Path:
     rpc_json.write_text(json.dumps(frame.rpc.to_gdal(), indent=1) + "\n")
     path = folder / f"{stem}.tif"
     height, width = frame.data.shape
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        with rasterio.open(
+    with (
+        not_georeferenced_quietly(),
+        rasterio.open(
             path, "w", driver="GTiff", width=width, height=height, count=1, dtype="uint16"
-        ) as dst:
-            dst.write(frame.data, 1)
-            dst.rpcs = RPC.from_gdal(frame.rpc.to_gdal())
+        ) as dst,
+    ):
+        dst.write(frame.data, 1)
+        dst.rpcs = RPC.from_gdal(frame.rpc.to_gdal())
     return path
 
 

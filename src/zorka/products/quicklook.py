@@ -19,8 +19,10 @@ rasterio is an optional dependency; without it :func:`make_quicklooks` raises
 from __future__ import annotations
 
 import math
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -122,7 +124,6 @@ def make_quicklooks(
         Resampling,
     )
     from rasterio.errors import (  # type: ignore[import-untyped, import-not-found, unused-ignore]
-        NotGeoreferencedWarning,
         RasterioError,
     )
 
@@ -130,8 +131,7 @@ def make_quicklooks(
     folder.mkdir(parents=True, exist_ok=True)
     try:
         # Previews and quick-looks carry no georeferencing, and need none.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with not_georeferenced_quietly():
             with rasterio.open(source) as dataset:
                 chosen = list(bands or ((1, 2, 3) if dataset.count >= 3 else (1,)))
                 if len(chosen) not in (1, 3) or not all(1 <= b <= dataset.count for b in chosen):
@@ -166,6 +166,25 @@ def make_quicklooks(
     except RasterioError as error:
         raise QuickLookError(f"{source}: cannot be read as a raster: {error}") from None
     return QuickLooks(thumbnail, browse)
+
+
+#: ``warnings.catch_warnings`` swaps the process's filters and puts them back on exit: two
+#: threads inside it at once (processing on Dask's threads) restore each other's filters at the
+#: wrong moment, and a warning escapes as an error. The blocks that silence rasterio take turns.
+_QUIET = threading.RLock()
+
+
+@contextmanager
+def not_georeferenced_quietly() -> Iterator[None]:
+    """Silence rasterio's NotGeoreferencedWarning (pictures and frames with RPCs need no
+    geotransform), one thread at a time."""
+    from rasterio.errors import (  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        NotGeoreferencedWarning,
+    )
+
+    with _QUIET, warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        yield
 
 
 def _write(rasterio: Any, path: Path, driver: str, data: NDArray[np.uint8]) -> None:
