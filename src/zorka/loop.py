@@ -179,7 +179,10 @@ def _simulate_window(
     try:
         wrappers = issue_timeline(commander, commands)
         end = w1.timestamp()
-        while sim.now_unix_s < end:
+        # the model, not the clock, must reach the window's end: on a busy machine the
+        # simulator's steps trail its clock
+        patience = time.monotonic() + (w1 - w0).total_seconds() / time_factor + 60.0
+        while sim.stepped_unix_s < end and time.monotonic() < patience:
             time.sleep(min(0.05, max(sim.clock.wall_s_until(end), 0.0) + 0.001))
         carried = [w.carried for w in wrappers if w.carried is not None]
         deadline = time.monotonic() + 2.0

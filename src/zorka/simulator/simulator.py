@@ -168,6 +168,8 @@ class SatelliteSimulator:
         self._geometry: tuple[float, npt.NDArray[np.float64], npt.NDArray[np.float64],
                               npt.NDArray[np.bool_]] | None = None  # fmt: skip
         self._saved = 0
+        #: the simulated time the model has been stepped to (behind the clock on a busy machine)
+        self.stepped_unix_s = start_unix_s - hk_period_s
         self.tm_link = UdpTcLink(f"{satellite.name} TM", LOOPBACK, tm_port)
         self.tc_link = UdpTmLink(f"{satellite.name} TC", LOOPBACK, tc_port, self._inbox.put)
 
@@ -253,14 +255,18 @@ class SatelliteSimulator:
                 self._step(next_step)
                 next_step += self.hk_period_s
                 steps += 1
-            if steps == _MAX_CATCH_UP:  # too far behind: drop the backlog rather than stall
-                next_step = max(next_step, self.clock.now_unix_s())
+            now = self.clock.now_unix_s()
+            if steps == _MAX_CATCH_UP and now >= next_step:
+                # too far behind (a loaded machine): one coarse step carries the model over the
+                # backlog, so that memory, power and attitude still integrate all of it
+                self._step(now, dt_s=now - next_step + self.hk_period_s)
+                next_step = now + self.hk_period_s
 
-    def _step(self, unix_s: float) -> None:
+    def _step(self, unix_s: float, dt_s: float | None = None) -> None:
         utc = datetime.fromtimestamp(unix_s, UTC)
         position, velocity, lit = self._orbit(unix_s)
         self._apply_faults(unix_s)
-        self.model.step(utc, self.hk_period_s, lit, position, velocity)
+        self.model.step(utc, dt_s or self.hk_period_s, lit, position, velocity)
         obt = self.obt_s(unix_s)
         for release, packet in sorted(self.schedule):
             if release <= obt:
@@ -273,6 +279,7 @@ class SatelliteSimulator:
         self._send(packets)
         self._save_acquisitions()
         self.counts.steps += 1
+        self.stepped_unix_s = unix_s
         if self.on_step is not None:
             self.on_step(self)
 
