@@ -262,3 +262,49 @@ def test_a_customer_sees_only_its_orders(browser: Browser, site: Site) -> None:
     assert "partners" not in page.inner_text("#orders-table")
     assert not watched.errors, watched.errors
     page.close()
+
+
+def test_a_customer_orders_from_the_console(browser: Browser, site: Site) -> None:
+    # a viewer may look for opportunities but not order
+    watched = _login(browser, site, "vera")
+    page = _view(watched, site, "orders")
+    submit = page.locator("#order-submit")
+    assert not submit.is_visible() or submit.is_disabled()
+    assert not watched.errors, watched.errors
+    page.close()
+
+    watched = _login(browser, site, "agro")
+    page = _view(watched, site, "orders")
+    page.wait_for_selector("#order-form", state="visible")
+    page.wait_for_selector("#order-product option[value='pan']", state="attached")
+    page.wait_for_selector("#order-param-max_off_nadir_deg", state="visible")
+    # the window defaults to the ground segment's clock (the end of the demo plan), not the
+    # browser's
+    assert page.input_value("#order-start").startswith("2024-09-07T0")
+    assert page.input_value("#order-end").startswith("2024-09-09T0")
+    page.fill("#order-lon", "50.58")  # Manama, Bahrain
+    page.fill("#order-lat", "26.22")
+    page.click("#order-opportunities")
+    page.wait_for_selector("#opportunities tr.opportunity-row", timeout=30_000)
+    assert "Kanopus" in page.inner_text("#opportunities")
+    page.click("#order-submit")
+    page.wait_for_function(
+        "() => document.querySelector('#order-result').textContent.includes('accepted')",
+        timeout=30_000,
+    )
+    mine = [
+        o
+        for o in _api(site, "agro", "/orders?limit=200")["features"]
+        if o["geometry"] == {"type": "Point", "coordinates": [50.58, 26.22]}
+    ]
+    assert len(mine) == 1, mine
+    order = mine[0]
+    assert order["properties"]["zorka:user"] == "agro"
+    assert order["properties"]["status"]["status_code"] == "accepted"
+    assert order["id"] in page.inner_text("#order-result")
+    row = page.locator(f"#orders-table tr.order-row[data-id='{order['id']}']")
+    row.wait_for()
+    assert row.get_attribute("data-status") == "accepted"
+    watched.shot("order-form")
+    assert not watched.errors, watched.errors
+    page.close()

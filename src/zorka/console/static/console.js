@@ -405,6 +405,7 @@
   }
 
   function showView(name) {
+    if (name !== "map") map.cancelPick();
     state.view = name;
     for (const v of VIEWS) document.getElementById(`view-${v}`).hidden = v !== name;
     document.querySelectorAll("#tabs a").forEach((a) => {
@@ -549,6 +550,7 @@
     let C = {};
     let basemapReady = Promise.resolve();
     let featureRenderer = null;
+    let picking = null; // {onPicked, onCancel} while the user picks an order's target
 
     function colors() {
       C = {
@@ -623,6 +625,52 @@
       L.control.scale({ imperial: false, position: "bottomright" }).addTo(lmap);
       legend().addTo(lmap);
       basemapReady = loadBasemap();
+      lmap.on("click", guard((ev) => {
+        if (picking) endPick(ev.latlng);
+      }));
+      $("#pick-cancel").addEventListener("click", guard(() => endPick(null)));
+      document.addEventListener("keydown", (ev) => {
+        if (ev.key === "Escape" && picking) guard(endPick)(null);
+      });
+      showPicking();
+    }
+
+    // ---- picking a point for the order form: one click on the map, then back
+    function pick(onPicked, onCancel, near) {
+      // near: [lon, lat] the form holds already, to look at while picking
+      picking = { onPicked, onCancel, near: Array.isArray(near) ? near : null };
+      showPicking();
+    }
+
+    function showPicking() {
+      $("#pick-hint").hidden = !picking;
+      $("#map").classList.toggle("picking", !!picking);
+      if (!picking || !lmap) return;
+      lmap.closePopup();
+      if (picking.near) {
+        const [lon, lat] = picking.near;
+        picking.near = null;
+        fitted = true; // the first load keeps this view
+        lmap.setView([lat, lon], Math.max(lmap.getZoom(), 5), { animate: false });
+      }
+    }
+
+    function endPick(latlng) {
+      const done = picking;
+      picking = null;
+      showPicking();
+      if (!done) return;
+      if (latlng) {
+        const lon = ((((latlng.lng + 180) % 360) + 360) % 360) - 180;
+        const lat = Math.max(-90, Math.min(90, latlng.lat));
+        done.onPicked(Number(lon.toFixed(4)), Number(lat.toFixed(4)));
+      } else if (done.onCancel) done.onCancel();
+    }
+
+    function cancelPick() {
+      // the user left the map some other way: forget the pick without coming back
+      picking = null;
+      showPicking();
     }
 
     function legend() {
@@ -862,7 +910,7 @@
     }
 
     return {
-      init, load, tick, fitBbox, viewBbox,
+      init, load, tick, fitBbox, viewBbox, pick, cancelPick,
       shown() {
         if (lmap) setTimeout(() => lmap.invalidateSize(), 0);
         if (views.map.loaded && Date.now() - lastTick > 2000) views.map.stale = true;
@@ -1820,8 +1868,12 @@
   const orders = (function () {
     let lastSearch = null;
     let collectionsLoaded = false;
+    let productsLoaded = false;
+    let freshOrder = null; // the order just placed from the form: highlighted in the table
+    let freshFlash = false; // ... and flashed once, when it first appears
 
     function init() {
+      initOrderForm();
       $("#catalog-form").addEventListener("submit", guard((ev) => {
         ev.preventDefault();
         return search(readForm());
@@ -1839,6 +1891,7 @@
     async function load() {
       const jobs = [loadOrders(), search(lastSearch || {})];
       if (!collectionsLoaded) jobs.push(loadCollections());
+      if (!productsLoaded) jobs.push(loadProducts());
       const results = await Promise.allSettled(jobs);
       for (const r of results) if (r.status === "rejected") report(r.reason, "orders");
     }
@@ -1888,7 +1941,9 @@
             return openItemHref(href);
           },
         }) : "";
-        return el("tr", { class: "order-row", dataset: { id, status: code } },
+        const mine = freshOrder && id === freshOrder;
+        const flash = mine && freshFlash;
+        return el("tr", { class: `order-row${mine ? " active" : ""}${flash ? " fresh" : ""}`, dataset: { id, status: code } },
           el("td", { class: "nowrap", text: id.length > 14 ? `${id.slice(0, 8)}…` : id, title: id }),
           el("td", { text: p.product_id || "" }),
           el("td", { text: p["zorka:user"] || "" }),
@@ -1897,6 +1952,435 @@
           el("td", { class: "ellipsis reason", text: st.reason_text || "", title: st.reason_text || "" }),
           el("td", { class: "nowrap" }, link));
       }));
+    }
+
+    // ---- the new-order form (STAPI: /products, order-parameters, opportunities, orders)
+    const FOLD_KEY = "zorka.console.orderFormFolded";
+    const SEARCH_DAYS = 14; // the tasking API's longest opportunity search
+    const ORDER_DAYS = 62; // and longest order window
+    let products = [];
+    const paramSchemas = new Map(); // product id -> [{name, type, min, max, ...}]
+    let busy = false;
+
+    function canOrder() {
+      return !!state.me && (state.me.role === "customer" || state.me.role === "operator");
+    }
+
+    function isoMinute(ms) {
+      return `${fmtTime(ms, false).replace(" ", "T")}Z`;
+    }
+
+    function defaultWindow(force) {
+      // the ground segment's clock, not the browser's: now → now + 48 h, to the minute
+      const t0 = Math.floor(clockNow() / 60e3) * 60e3;
+      for (const [id, t] of [["#order-start", t0], ["#order-end", t0 + 48 * HOUR]]) {
+        const input = $(id);
+        if (force || input.dataset.auto === "1" || !input.value.trim()) {
+          input.value = isoMinute(t);
+          input.dataset.auto = "1";
+        }
+      }
+    }
+
+    function initOrderForm() {
+      const panel = $("#order-panel");
+      const folded = (() => {
+        try {
+          return window.localStorage.getItem(FOLD_KEY) === "1";
+        } catch (e) {
+          return false;
+        }
+      })();
+      setFolded(folded);
+      $("#order-toggle").addEventListener("click", guard(() => {
+        const now = !panel.classList.contains("folded");
+        setFolded(now);
+        try {
+          window.localStorage.setItem(FOLD_KEY, now ? "1" : "0");
+        } catch (e) {
+          // no storage: the panel folds for this page only
+        }
+      }));
+      const allowed = canOrder();
+      $("#order-submit").disabled = !allowed;
+      $("#order-submit").title = allowed ? "place the order" : "placing orders needs a customer or operator account";
+      $("#order-note").hidden = allowed;
+      defaultWindow(true);
+      for (const id of ["#order-start", "#order-end"]) {
+        $(id).addEventListener("input", (ev) => { ev.currentTarget.dataset.auto = ""; });
+      }
+      for (const id of ["#order-lon", "#order-lat", "#order-bbox"]) {
+        $(id).addEventListener("input", guard(targetNote));
+      }
+      $("#order-product").addEventListener("change", guard(() => loadParams($("#order-product").value)));
+      $("#order-form").addEventListener("submit", guard((ev) => {
+        ev.preventDefault();
+        return placeOrder();
+      }));
+      $("#order-opportunities").addEventListener("click", guard(findOpportunities));
+      $("#order-pick").addEventListener("click", guard(pickOnMap));
+      targetNote();
+    }
+
+    function setFolded(folded) {
+      $("#order-panel").classList.toggle("folded", folded);
+      $("#order-body").hidden = folded;
+      $("#order-toggle").setAttribute("aria-expanded", folded ? "false" : "true");
+    }
+
+    function shown() {
+      defaultWindow(false); // untouched defaults follow the clock
+    }
+
+    function pickOnMap() {
+      let near = null;
+      try {
+        near = readPoint(false);
+      } catch (e) {
+        near = null;
+      }
+      map.pick((lon, lat) => {
+        $("#order-lon").value = String(lon);
+        $("#order-lat").value = String(lat);
+        targetNote();
+        location.hash = "#/orders";
+        toast(`order target: ${lon}, ${lat}`, "ok", 3000);
+      }, () => {
+        location.hash = "#/orders";
+      }, near);
+      location.hash = "#/map";
+    }
+
+    async function loadProducts() {
+      const data = await request(`${PREFIX}/products`);
+      products = (data && data.products) || [];
+      productsLoaded = true;
+      const select = $("#order-product");
+      const keep = select.value;
+      select.replaceChildren(...products.map((p) => el("option", {
+        value: p.id, text: p.id, title: p.title || p.description || p.id,
+      })));
+      if (products.some((p) => p.id === keep)) select.value = keep;
+      if (!products.length) {
+        select.replaceChildren(el("option", { value: "", text: "no products" }));
+        return;
+      }
+      await loadParams(select.value);
+    }
+
+    function numberBranch(schema) {
+      // the number in {"anyOf": [{"type": "number", ...}, {"type": "null"}]} (pydantic's Optional)
+      const branches = Array.isArray(schema.anyOf) ? schema.anyOf : [schema];
+      return branches.find((b) => b && (b.type === "number" || b.type === "integer"))
+        || branches.find((b) => b && b.type && b.type !== "null") || {};
+    }
+
+    function paramLabel(name) {
+      const units = { deg: "°", pct: "%", m: "m", km: "km", s: "s" };
+      const parts = name.split("_");
+      const unit = units[parts[parts.length - 1]];
+      if (unit) parts.pop();
+      const text = parts.join(" ").replace(/\bmin\b/, "min.").replace(/\bmax\b/, "max.")
+        .replace(/\belevation\b/, "elev.").replace(/\boff nadir\b/, "off-nadir");
+      return `${text.charAt(0).toUpperCase()}${text.slice(1)}${unit ? ` (${unit})` : ""}`;
+    }
+
+    async function loadParams(productId) {
+      if (!productId) return;
+      if (!paramSchemas.has(productId)) {
+        const schema = await request(`${PREFIX}/products/${encodeURIComponent(productId)}/order-parameters`);
+        const props = (schema && schema.properties) || {};
+        paramSchemas.set(productId, Object.entries(props).map(([name, p]) => {
+          const b = numberBranch(p || {});
+          const num = (v) => (typeof v === "number" ? v : null);
+          return {
+            name,
+            type: b.type || "string",
+            choices: Array.isArray(b.enum) ? b.enum : null,
+            min: num(b.minimum) ?? num(b.exclusiveMinimum),
+            max: num(b.maximum) ?? num(b.exclusiveMaximum),
+            exclusiveMin: typeof b.exclusiveMinimum === "number",
+            exclusiveMax: typeof b.exclusiveMaximum === "number",
+            default: p && p.default !== undefined ? p.default : b.default,
+            description: (p && (p.description || p.title)) || name,
+          };
+        }));
+      }
+      renderParams(paramSchemas.get(productId));
+    }
+
+    function rangeText(a) {
+      if (a.min === null && a.max === null) return "";
+      const lo = a.min === null ? "" : `${a.exclusiveMin ? ">" : ""}${a.min}`;
+      const hi = a.max === null ? "" : `${a.exclusiveMax ? "<" : ""}${a.max}`;
+      return `${lo}…${hi}`;
+    }
+
+    function renderParams(list) {
+      const box = $("#order-params");
+      const before = {};
+      for (const input of box.querySelectorAll("[data-param]")) before[input.dataset.param] = input.value;
+      box.replaceChildren(...list.map((a) => {
+        const id = `order-param-${a.name}`;
+        const range = rangeText(a);
+        const title = `${a.description}${range ? ` (${range})` : ""}; empty: no limit`;
+        let input;
+        if (a.choices || a.type === "boolean") {
+          const choices = a.choices || [true, false];
+          input = el("select", { id, name: a.name, title, dataset: { param: a.name, type: "choice" } },
+            el("option", { value: "", text: "any" }),
+            ...choices.map((c, i) => el("option", { value: String(i), text: String(c) })));
+          const d = choices.findIndex((c) => c === a.default);
+          input.value = d >= 0 ? String(d) : "";
+        } else if (a.type === "number" || a.type === "integer") {
+          input = el("input", {
+            id, name: a.name, type: "number", title, inputmode: "decimal",
+            step: a.type === "integer" ? "1" : "any",
+            min: a.min, max: a.max, placeholder: "any",
+            value: typeof a.default === "number" ? a.default : "",
+            dataset: { param: a.name, type: a.type },
+          });
+        } else {
+          input = el("input", {
+            id, name: a.name, title, placeholder: "any",
+            value: a.default === null || a.default === undefined ? "" : a.default,
+            dataset: { param: a.name, type: "text" },
+          });
+        }
+        if (before[a.name] !== undefined && input.tagName === "INPUT") input.value = before[a.name];
+        return el("div", { class: "field f-param" },
+          el("label", { for: id, text: paramLabel(a.name), title }),
+          input);
+      }));
+    }
+
+    function readParams() {
+      const out = {};
+      const list = paramSchemas.get($("#order-product").value) || [];
+      for (const input of $("#order-params").querySelectorAll("[data-param]")) {
+        const a = list.find((x) => x.name === input.dataset.param) || { name: input.dataset.param };
+        const raw = input.value.trim();
+        if (input.validity && input.validity.badInput) throw new Error(`${paramLabel(a.name)}: not a number`);
+        if (raw === "") continue;
+        if (input.dataset.type === "choice") {
+          out[a.name] = (a.choices || [true, false])[Number(raw)];
+          continue;
+        }
+        if (input.dataset.type === "text") {
+          out[a.name] = raw;
+          continue;
+        }
+        const n = Number(raw);
+        const label = paramLabel(a.name);
+        if (!isFinite(n)) throw new Error(`${label}: not a number`);
+        if (input.dataset.type === "integer" && !Number.isInteger(n)) throw new Error(`${label}: a whole number`);
+        if (a.min !== null && a.min !== undefined && (a.exclusiveMin ? n <= a.min : n < a.min)) {
+          throw new Error(`${label}: must be ${a.exclusiveMin ? "above" : "at least"} ${a.min}`);
+        }
+        if (a.max !== null && a.max !== undefined && (a.exclusiveMax ? n >= a.max : n > a.max)) {
+          throw new Error(`${label}: must be ${a.exclusiveMax ? "below" : "at most"} ${a.max}`);
+        }
+        out[a.name] = n;
+      }
+      return out;
+    }
+
+    function readBbox() {
+      const text = $("#order-bbox").value.trim();
+      if (!text) return null;
+      const nums = text.split(/[\s,;]+/).filter(Boolean).map(Number);
+      if (nums.length !== 4 || nums.some((n) => !isFinite(n))) {
+        throw new Error("area: four numbers west,south,east,north (or leave it empty to order the point)");
+      }
+      const [w, s, e, n] = nums;
+      if (w < -180 || e > 180 || s < -90 || n > 90) throw new Error("area: longitudes within -180..180, latitudes within -90..90");
+      if (w >= e) throw new Error("area: west must be less than east");
+      if (s >= n) throw new Error("area: south must be less than north");
+      if (e - w > 180) throw new Error("area: at most 180° of longitude wide");
+      return [w, s, e, n];
+    }
+
+    function readPoint(required) {
+      const lonInput = $("#order-lon");
+      const latInput = $("#order-lat");
+      const lonText = lonInput.value.trim();
+      const latText = latInput.value.trim();
+      if (lonInput.validity.badInput || latInput.validity.badInput) throw new Error("lon/lat: numbers in degrees");
+      if (!lonText && !latText && !required) return null;
+      if (!lonText || !latText) throw new Error("target: give lon and lat (or pick them on the map), or an area");
+      const lon = Number(lonText);
+      const lat = Number(latText);
+      if (!isFinite(lon) || lon < -180 || lon > 180) throw new Error("lon: degrees east, within -180..180");
+      if (!isFinite(lat) || lat < -90 || lat > 90) throw new Error("lat: degrees north, within -90..90");
+      return [lon, lat];
+    }
+
+    function readGeometry() {
+      const bbox = readBbox();
+      if (bbox) {
+        const [w, s, e, n] = bbox;
+        return { type: "Polygon", coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
+      }
+      return { type: "Point", coordinates: readPoint(true) };
+    }
+
+    function targetNote() {
+      // which geometry the form would send, in a word
+      const note = $("#order-target-note");
+      let bbox = null;
+      let point = null;
+      try {
+        bbox = readBbox();
+      } catch (e) {
+        bbox = null;
+      }
+      try {
+        point = readPoint(false);
+      } catch (e) {
+        point = null;
+      }
+      const usingArea = !!bbox;
+      $("#order-lon").classList.toggle("dimmed", usingArea);
+      $("#order-lat").classList.toggle("dimmed", usingArea);
+      if (bbox) {
+        const [w, s, e, n] = bbox;
+        const mid = ((s + n) / 2) * Math.PI / 180;
+        const km = (deg) => deg * 111.32;
+        note.textContent = `area ${fmtNumber(e - w, 3)}° × ${fmtNumber(n - s, 3)}° (≈ ${Math.round(km(e - w) * Math.cos(mid))} × ${Math.round(km(n - s))} km)`;
+      } else if (point) {
+        note.textContent = `point ${fmtNumber(point[0], 4)}°E ${fmtNumber(point[1], 4)}°N`;
+      } else note.textContent = "";
+    }
+
+    function readWindow(longestDays) {
+      const start = utc($("#order-start").value, "window start");
+      const end = utc($("#order-end").value, "window end");
+      if (!start || !end) throw new Error("window: give a start and an end (UTC)");
+      const t0 = Date.parse(start);
+      const t1 = Date.parse(end);
+      if (t1 <= t0) throw new Error("window: the end must come after the start");
+      if (t1 - t0 > longestDays * 24 * HOUR) {
+        throw new Error(`window: at most ${longestDays} days${longestDays === SEARCH_DAYS ? " for an opportunity search" : ""}`);
+      }
+      return `${start}/${end}`;
+    }
+
+    function readOrder(longestDays) {
+      const productId = $("#order-product").value;
+      if (!productId) throw new Error("product: none to order (the products did not load)");
+      return {
+        productId,
+        body: { geometry: readGeometry(), datetime: readWindow(longestDays), order_parameters: readParams() },
+      };
+    }
+
+    function setResult(kind, ...children) {
+      const line = $("#order-result");
+      line.className = `result-line${kind ? ` ${kind}` : ""}`;
+      line.replaceChildren(...children);
+    }
+
+    function setBusy(value) {
+      busy = value;
+      $("#order-opportunities").disabled = value;
+      $("#order-submit").disabled = value || !canOrder();
+    }
+
+    async function findOpportunities() {
+      if (busy) return;
+      let req;
+      try {
+        req = readOrder(SEARCH_DAYS);
+      } catch (e) {
+        setResult("error", messageOf(e));
+        return;
+      }
+      const box = $("#opportunities-box");
+      const body = $("#opportunities tbody");
+      const emptyRow = (text, cls) => el("tr", {}, el("td", { class: `empty${cls ? ` ${cls}` : ""}`, colspan: 6, text }));
+      box.hidden = false;
+      body.replaceChildren(emptyRow("searching…"));
+      setResult("", "");
+      setBusy(true);
+      let fc;
+      try {
+        fc = await request(`${PREFIX}/products/${encodeURIComponent(req.productId)}/opportunities`, {
+          method: "POST", body: Object.assign({ limit: 50 }, req.body),
+        });
+      } catch (e) {
+        body.replaceChildren(emptyRow(messageOf(e), "error"));
+        return;
+      } finally {
+        setBusy(false);
+      }
+      const list = (fc && fc.features) || [];
+      if (!list.length) {
+        const reason = fc && fc["zorka:reason"];
+        body.replaceChildren(emptyRow(reason ? `no opportunity: ${reason}` : "no opportunity"));
+        return;
+      }
+      const deg = (v) => (typeof v === "number" ? `${fmtNumber(v, 1)}°` : "—");
+      body.replaceChildren(...list.map((f) => {
+        const p = f.properties || {};
+        const [a, b] = String(p.datetime || "").split("/");
+        const t0 = parseTime(a);
+        const t1 = parseTime(b);
+        const secs = isFinite(t0) && isFinite(t1) ? Math.round((t1 - t0) / 1000) : null;
+        const satellite = p.platform || p["zorka:satellite"] || p.constellation || "—";
+        const best = p["zorka:best_time"] ? `best at ${fmtTime(p["zorka:best_time"])} UTC` : "";
+        return el("tr", { class: "opportunity-row", dataset: { start: a || "", end: b || "" }, title: best || null },
+          el("td", { text: satellite }),
+          el("td", { class: "nowrap mono", text: fmtTime(t0), title: p.datetime || "" }),
+          el("td", { class: "nowrap", text: secs === null ? "—" : `${secs} s` }),
+          el("td", { text: deg(p["view:off_nadir"]) }),
+          el("td", { text: deg(p["view:sun_elevation"]) }),
+          el("td", { class: "nowrap", text: typeof p.gsd === "number" ? `${fmtNumber(p.gsd, 2)} m` : "—" }));
+      }));
+    }
+
+    async function placeOrder() {
+      if (busy) return;
+      if (!canOrder()) {
+        setResult("error", "placing orders needs a customer or operator account");
+        return;
+      }
+      let req;
+      try {
+        req = readOrder(ORDER_DAYS);
+      } catch (e) {
+        setResult("error", messageOf(e));
+        return;
+      }
+      setResult("", "placing the order…");
+      setBusy(true);
+      let order;
+      try {
+        order = await request(`${PREFIX}/products/${encodeURIComponent(req.productId)}/orders`, {
+          method: "POST", body: req.body,
+        });
+      } catch (e) {
+        setResult("error", messageOf(e)); // the API's description, as it came
+        return;
+      } finally {
+        setBusy(false);
+      }
+      const st = (order && order.properties && order.properties.status) || {};
+      const code = String(st.status_code || "received");
+      const id = String((order && order.id) || "");
+      setResult(code === "rejected" ? "error" : "ok",
+        "Order ", el("span", { class: "order-id", text: id }),
+        el("span", { class: `badge status-${code}`, text: code }),
+        st.reason_text ? el("span", { class: "why", text: `· ${st.reason_text}` }) : "");
+      freshOrder = id;
+      freshFlash = true;
+      try {
+        await loadOrders();
+      } finally {
+        freshFlash = false;
+      }
+      const row = id ? $(`#orders-table tr.order-row[data-id="${CSS.escape(id)}"]`) : null;
+      if (row) row.scrollIntoView({ block: "nearest" });
+      views.map.touch();
     }
 
     async function loadCollections() {
@@ -2046,7 +2530,7 @@
       markActive(null);
     }
 
-    return { init, load };
+    return { init, load, shown };
   })();
 
   // ------------------------------------------------------------------ wiring
@@ -2058,7 +2542,7 @@
     telemetry: makeView("telemetry", {
       init: telemetry.init, load: telemetry.load, shown: telemetry.shown, resized: telemetry.resized,
     }),
-    orders: makeView("orders", { init: orders.init, load: orders.load }),
+    orders: makeView("orders", { init: orders.init, load: orders.load, shown: orders.shown }),
   };
 
   function start() {
