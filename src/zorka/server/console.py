@@ -275,8 +275,13 @@ def console_router(context: ConsoleContext) -> APIRouter:
                                  "properties": {"request": r.id, "customer": r.customer,
                                                 "product": r.product, "status": None}})  # fmt: skip
         visible = {f["properties"]["request"] for f in requests}
-        planned = [f for f in plan_layers(plan, context.mission, satellites)
-                   if f["properties"]["request"] in visible]  # fmt: skip
+        with context._lock:
+            cached = context._cache.get("plan_layers")
+        if cached is None or cached[0] is not plan:  # footprints propagate: once per plan
+            cached = (plan, plan_layers(plan, context.mission, satellites))
+            with context._lock:
+                context._cache["plan_layers"] = cached
+        planned = [f for f in cached[1] if f["properties"]["request"] in visible]
         layers["requests"] = collection(requests)
         layers["planned"] = collection(planned)
         layers["products"] = collection(_product_features(context))
