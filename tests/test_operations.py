@@ -74,3 +74,39 @@ def test_an_order_placed_while_flying_is_delivered(tmp_path: Path) -> None:
     assert item is not None and shape(item["geometry"]).contains(Point(*BEIRA))
     assert {"plan", "product"} <= {kind for kind, _ in events}
     service.close()
+
+
+def test_a_cancelled_order_does_not_stop_the_others(tmp_path: Path) -> None:
+    """A customer cancels a scheduled order: its images are dropped, the next order is still
+    settled (here: failed, since the spacecraft took no image for it)."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from zorka.operations import Pending
+
+    mission = default_mission("by")
+    service = TaskingService(
+        mission, SQLiteOrderStore(tmp_path / "orders.sqlite"), clock=lambda: START
+    )
+    spec = parse_order({
+        "geometry": {"type": "Point", "coordinates": list(BEIRA)},
+        "datetime": "2024-09-05T11:20:00Z/2024-09-06T11:20:00Z",
+    })  # fmt: skip
+    a, b = service.place("pan", spec, "x"), service.place("pan", spec, "y")
+    for order in (a, b):
+        service.advance(order.id, OrderStatusCode.scheduled, actor="planner")
+    service.cancel(a.id, "x")
+    simulator = SimpleNamespace(model=SimpleNamespace(acquisitions=[]), satellite=None)
+    live = SimpleNamespace(satellites={"Kanopus-V 1": SimpleNamespace(simulator=simulator)})
+    ops = ContinuousOperations(mission, live, service, tmp_path)  # type: ignore[arg-type]
+    t = START + timedelta(hours=1)
+    ops.pending = [
+        Pending("Kanopus-V 1", "a1", a.id, t, t),
+        Pending("Kanopus-V 1", "a2", b.id, t, t),
+    ]
+    ops.deliver(t + timedelta(minutes=5), None)
+    assert ops.pending == []
+    assert service.get(a.id).status.code == OrderStatusCode.cancelled
+    assert service.get(b.id).status.code == OrderStatusCode.failed
+    assert service.get(b.id).status.reason_code == "not_acquired"
+    service.close()

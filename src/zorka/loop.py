@@ -13,6 +13,7 @@ the catalog, and its order moves on to ``completed`` with a link to its STAC ite
 
 from __future__ import annotations
 
+import os
 import queue
 import shutil
 import threading
@@ -40,6 +41,7 @@ __all__ = [
     "deliver",
     "reset_demo_dir",
     "run_demo",
+    "write_atomically",
 ]
 
 #: The plan the loop made, in its data directory (what the console's timeline and map show).
@@ -198,6 +200,14 @@ def _simulate_window(
     return packets
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never a
+    part (a temporary file beside it, then a rename)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
 def reset_demo_dir(folder: str | Path) -> Path:
     """Empty the demo's files in ``folder`` (orders, archive, catalog, plan, products)."""
     from zorka.catalog.sqlite import CATALOG_FILE
@@ -339,7 +349,8 @@ def run_demo(
     service = TaskingService(
         mission, SQLiteOrderStore(folder / ORDERS_FILE), clock=lambda: clock[0],
         on_change=lambda order: send(
-            "order", {"id": order.id, "status": str(order.status.code.value)}
+            "order",
+            {"id": order.id, "status": str(order.status.code.value), "user": order.user},
         ),
     )  # fmt: skip
     try:
@@ -388,7 +399,7 @@ def run_demo(
                 reason_text=f"in the plan of {plan.start:%Y-%m-%d %H:%M} UTC",
             )  # fmt: skip
         summary.planned = len(planned)
-        (folder / PLAN_FILE).write_text(plan.to_json(), encoding="utf-8")
+        write_atomically(folder / PLAN_FILE, plan.to_json())
         send("plan", {"acquisitions": len(plan.acquisitions), "downlinks": len(plan.downlinks)})
         summary.passes_used = len(plan.downlinks)
         timeline = command_timeline(plan, mission)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zorka.mission import Mission
+from zorka.tasking.statuses import TransitionError
 from zorka.time import format_utc
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ __all__ = ["ContinuousOperations", "Pending"]
 
 log = logging.getLogger(__name__)
 
-_MATCH_S = 3.0  # a simulated image belongs to the planned one that starts this close to it
+_MATCH_S = 30.0  # a simulated image belongs to the nearest planned one starting this close
 
 
 @dataclass
@@ -79,7 +80,24 @@ class ContinuousOperations:
     # -- running ---------------------------------------------------------------------------
 
     def start(self) -> ContinuousOperations:
-        """Run in a background thread."""
+        """Run in a background thread. Orders left ``scheduled`` by an earlier run (whose
+        commands went with it) are accepted again, to be planned anew."""
+        from zorka.tasking import OrderStatusCode as S
+
+        now = self.live.now()
+        known = {p.order_id for p in self.pending}
+        for order in self.tasking.orders(limit=100_000):
+            if order.status.code == S.scheduled and order.id not in known:
+                if now is not None and order.end <= now:
+                    continue  # expire() settles it
+                try:
+                    self.tasking.advance(
+                        order.id, S.accepted, actor="planner", reason_code="replan",
+                        reason_text="its commands were lost with a restart: planned again",
+                        time=now,
+                    )  # fmt: skip
+                except TransitionError as exc:
+                    log.warning("order %s: %s", order.id, exc)
         self._thread = threading.Thread(target=self._run, name="operations", daemon=True)
         self._thread.start()
         return self
@@ -174,11 +192,14 @@ class ContinuousOperations:
         ends = [a.end for a in plan.acquisitions] + [d.end for d in plan.downlinks]
         self.committed_until = max(ends) + timedelta(seconds=self.lead_s)
         for order_id in sorted({a.request for a in plan.acquisitions}):
-            self.tasking.advance(
-                order_id, S.scheduled, actor="planner", reason_code="planned",
-                reason_text=f"campaign {self.campaigns + 1}, planned at {format_utc(now)}",
-                time=now,
-            )  # fmt: skip
+            try:
+                self.tasking.advance(
+                    order_id, S.scheduled, actor="planner", reason_code="planned",
+                    reason_text=f"campaign {self.campaigns + 1}, planned at {format_utc(now)}",
+                    time=now,
+                )  # fmt: skip
+            except TransitionError:  # cancelled while it was being planned: its images go on
+                log.info("order %s changed while it was planned", order_id)
         self.campaigns += 1
         self._save(plan)
         self.publish("plan", {"acquisitions": len(plan.acquisitions),
@@ -187,7 +208,7 @@ class ContinuousOperations:
 
     def _save(self, plan: Plan) -> None:
         """Merge ``plan`` into the data directory's plan (what the console's timeline shows)."""
-        from zorka.loop import PLAN_FILE
+        from zorka.loop import PLAN_FILE, write_atomically
         from zorka.planning.plan import Plan as PlanModel
         from zorka.planning.requests import RequestSet
 
@@ -195,10 +216,12 @@ class ContinuousOperations:
         try:
             old = PlanModel.read(path)
         except (OSError, ValueError):
-            path.write_text(plan.to_json(), encoding="utf-8")
+            write_atomically(path, plan.to_json())
             return
         taken = {a.id for a in old.acquisitions} | {d.id for d in old.downlinks}
         n = self.campaigns
+        while any(x.startswith(f"c{n}-") for x in taken):  # a restart counts from 0 again
+            n += 1
         acquisitions = [a.model_copy(update={"id": f"c{n}-{a.id}"}) if a.id in taken else a
                         for a in plan.acquisitions]  # fmt: skip
         renamed = {a.id: b.id for a, b in zip(plan.acquisitions, acquisitions, strict=True)}
@@ -229,61 +252,90 @@ class ContinuousOperations:
                 "objective": old.objective + plan.objective,
             }
         )
-        path.write_text(merged.to_json(), encoding="utf-8")
+        write_atomically(path, merged.to_json())
 
     # -- delivering ------------------------------------------------------------------------
 
     def deliver(self, now: datetime, catalog: Any) -> None:
         """Deliver each order whose images are all down; fail those whose downlink passed."""
-        from zorka.loop import deliver
+        from zorka.tasking import OrderStatusCode as S
+        from zorka.tasking import UnknownOrderError
 
+        claimed = {id(p.matched) for p in self.pending if p.matched is not None}
         for p in self.pending:
             if p.matched is not None or p.satellite not in self.live.satellites:
                 continue
             model = self.live.satellites[p.satellite].simulator.model
-            for acquisition in list(model.acquisitions):
-                if abs((acquisition.start - p.start).total_seconds()) <= _MATCH_S:
-                    p.matched = acquisition
-                    break
+            # the nearest image not claimed yet: on a loaded machine a command runs late
+            near = [a for a in list(model.acquisitions) if id(a) not in claimed
+                    and abs((a.start - p.start).total_seconds()) <= _MATCH_S]  # fmt: skip
+            if near:
+                p.matched = min(near, key=lambda a: abs((a.start - p.start).total_seconds()))
+                claimed.add(id(p.matched))
         by_order: dict[str, list[Pending]] = {}
         for p in self.pending:
             by_order.setdefault(p.order_id, []).append(p)
         satellites = {name: live.simulator.satellite for name, live in self.live.satellites.items()}
         done: set[str] = set()
         for order_id, mine in by_order.items():
-            taken = [p.matched for p in mine if p.matched is not None]
-            down = all(p.matched is not None and p.matched.downlinked for p in mine)
-            late = all(
-                p.downlink_end is None or now > p.downlink_end + timedelta(seconds=60) for p in mine
-            )
-            if down or (late and taken):
-                outcome, items = deliver(
-                    self.tasking, order_id, taken, satellites, self.folder, catalog
-                )
-                done.add(order_id)
-                if outcome == "completed":
-                    self.delivered += 1
-                    for item in items:
-                        self.publish("product", {"item": item["id"],
-                                                 "collection": item["collection"]})  # fmt: skip
-            elif late and now > max(p.start for p in mine) + timedelta(seconds=60):
-                from zorka.tasking import OrderStatusCode as S
-
-                self.tasking.advance(
-                    order_id, S.failed, actor="simulator", reason_code="not_acquired",
-                    reason_text="the spacecraft took no image at the planned time", time=now,
-                )  # fmt: skip
+            try:
+                if self.tasking.get(order_id).status.code not in (S.scheduled, S.acquired):
+                    done.add(order_id)  # cancelled (or settled elsewhere): nothing to deliver
+                    continue
+                if self._settle(order_id, mine, now, satellites, catalog):
+                    done.add(order_id)
+            except (TransitionError, UnknownOrderError) as exc:
+                log.warning("order %s: %s", order_id, exc)
                 done.add(order_id)
         if done:
             self.pending = [p for p in self.pending if p.order_id not in done]
 
-    def expire(self, now: datetime) -> None:
-        """Expire accepted orders whose window has ended (scheduled ones are settled by their
-        images)."""
+    def _settle(
+        self,
+        order_id: str,
+        mine: list[Pending],
+        now: datetime,
+        satellites: dict[str, Any],
+        catalog: Any,
+    ) -> bool:
+        """Deliver or fail one order when its images are down or overdue; whether it is
+        settled."""
+        from zorka.loop import deliver
         from zorka.tasking import OrderStatusCode as S
 
+        taken = [p.matched for p in mine if p.matched is not None]
+        down = all(p.matched is not None and p.matched.downlinked for p in mine)
+        late = all(
+            p.downlink_end is None or now > p.downlink_end + timedelta(seconds=60) for p in mine
+        )
+        if down or (late and taken):
+            outcome, items = deliver(
+                self.tasking, order_id, taken, satellites, self.folder, catalog
+            )
+            if outcome == "completed":
+                self.delivered += 1
+                for item in items:
+                    self.publish("product", {"item": item["id"], "collection": item["collection"]})
+            return True
+        if late and now > max(p.start for p in mine) + timedelta(seconds=60):
+            self.tasking.advance(
+                order_id, S.failed, actor="simulator", reason_code="not_acquired",
+                reason_text="the spacecraft took no image at the planned time", time=now,
+            )  # fmt: skip
+            return True
+        return False
+
+    def expire(self, now: datetime) -> None:
+        """Expire accepted orders whose window has ended, and scheduled ones with no image on
+        the way (those with one are settled by it)."""
+        from zorka.tasking import OrderStatusCode as S
+
+        waiting = {p.order_id for p in self.pending}
         for order in self.tasking.orders(limit=100_000):
-            if order.status.code == S.accepted and order.end <= now:
+            open_ = order.status.code == S.accepted or (
+                order.status.code == S.scheduled and order.id not in waiting
+            )
+            if open_ and order.end <= now:
                 self.tasking.advance(
                     order.id, S.expired, actor="tasking", reason_code="window_passed",
                     reason_text=f"not imaged in {order.datetime_interval}", time=now,

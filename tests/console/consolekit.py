@@ -51,9 +51,11 @@ class Console:
         return client
 
 
-def make_console(folder: Path, mission: Mission, live: Any = None) -> Console:
+def make_console(
+    folder: Path, mission: Mission, live: Any = None, *, fresh_users: bool = True
+) -> Console:
     users = UserStore(folder / "users.sqlite")
-    for name, (role, password) in ACCOUNTS.items():
+    for name, (role, password) in ACCOUNTS.items() if fresh_users else ():
         users.add(name, role, password=password)
     clock = [DEMO_START]
     catalog = SQLiteCatalog(folder / CATALOG_FILE)

@@ -21,6 +21,7 @@ from zorka.live import LiveOperations
 from zorka.loop import DEMO_START, PLAN_FILE
 from zorka.mission import Mission
 from zorka.planning.plan import Plan
+from zorka.server.console import resume_point
 from zorka.server.events import EventBus, sse_stream
 from zorka.time import parse_utc
 
@@ -324,3 +325,132 @@ def test_operators_write_to_the_catalog_and_the_others_may_not(console: Console)
     assert console.client("vera").get(path).status_code == 200
     assert console.client("ops").delete(path).status_code in (200, 204)
     assert console.client("vera").get(path).status_code == 404
+
+
+def test_a_customer_sees_neither_the_others_plan_nor_the_control_room(console: Console) -> None:
+    from zorka.server.users import UserStore
+
+    users = UserStore(console.folder / "users.sqlite")
+    users.add("newbie", "customer", password="newbie-password")
+    users.close()
+    client = console.client()
+    assert (
+        client.post(
+            "/console/api/login", json={"name": "newbie", "password": "newbie-password"}
+        ).status_code
+        == 200
+    )
+    layers = client.get("/console/api/map").json()["layers"]
+    assert layers["requests"]["features"] == [] and layers["planned"]["features"] == []
+    assert client.get("/console/api/timeline").json()["plan"] == []
+    for path in ("/console/api/telemetry/parameters", "/console/api/alarms",
+                 "/console/api/commands", "/console/api/commands/definitions"):  # fmt: skip
+        assert client.get(path).status_code == 403, path
+    agro = console.client("agro").get("/console/api/timeline").json()["plan"]
+    mine = {o["id"] for o in console.client("agro").get("/orders?limit=100").json()["features"]}
+    assert {r["kind"] for r in agro} <= {"acquisition"} and {r["request"] for r in agro} <= mine
+
+
+def test_a_customers_event_stream_carries_only_its_own_orders() -> None:
+    from zorka.server.console import _visible_to
+    from zorka.server.users import Role, User
+
+    bus = EventBus()
+    bus.publish("order", {"id": "o1", "status": "accepted", "user": "agro"})
+    bus.publish("order", {"id": "o2", "status": "accepted", "user": "partners"})
+    bus.publish("alarm", {"parameter": "RATE_Y", "kind": "raised", "severity": "warning"})
+    bus.publish("clock", {"time": "2024-09-07T00:00:00Z"})
+
+    async def read(user: User) -> str:
+        calls = 0
+
+        async def disconnected() -> bool:
+            nonlocal calls
+            calls += 1
+            return calls > 1
+
+        chunks = [c async for c in sse_stream(
+            bus, 0, disconnected, visible=_visible_to(user), poll_s=0.01
+        )]  # fmt: skip
+        return "".join(chunks)
+
+    agro = asyncio.run(read(User("agro", Role.customer)))
+    assert '"o1"' in agro and '"o2"' not in agro and "alarm" not in agro and "clock" in agro
+    viewer = asyncio.run(read(User("vera", Role.viewer)))
+    assert '"o2"' in viewer and "alarm" in viewer
+    # a Last-Event-ID from before a restart (beyond this bus's last) starts from the beginning
+    assert resume_point("500", bus) == 0
+    assert resume_point("2", bus) == 2
+    assert resume_point(None, bus) == bus.last == 4
+
+
+def test_sessions_end_with_their_user_and_cross_origin_posts_are_refused(
+    console: Console,
+) -> None:
+    from zorka.server.users import UserStore
+
+    _raise_alarm(console.folder)
+    ops = console.client("ops")
+    assert ops.get("/console/api/me").status_code == 200
+    other = ops.post(
+        "/console/api/alarms/BAT_VOLTAGE/acknowledge",
+        headers={"Origin": "http://127.0.0.1:9999"},
+    )
+    assert other.status_code == 403 and "another origin" in other.json()["description"]
+    same = ops.post(
+        "/console/api/alarms/BAT_VOLTAGE/acknowledge", headers={"Origin": "http://testserver"}
+    )
+    assert same.status_code == 200
+    agro = console.client("agro")
+    users = UserStore(console.folder / "users.sqlite")
+    users.set_password("ops", "a-new-password")
+    users.remove("agro")
+    users.close()
+    assert ops.get("/console/api/me").status_code == 401
+    assert agro.get("/orders").status_code == 401
+
+
+def test_the_console_keeps_to_the_read_limits(folder: Path, mission: Mission) -> None:
+    from zorka.catalog.sqlite import CATALOG_FILE, SQLiteCatalog
+    from zorka.server import ReadAccess, create_app
+    from zorka.server.users import UserStore
+    from zorka.tasking import SQLiteOrderStore, TaskingService
+    from zorka.tasking.store import ORDERS_FILE
+
+    catalog = SQLiteCatalog(folder / CATALOG_FILE)
+    collections = sorted({c["id"] for c in catalog.collections()})
+    users = UserStore(folder / "users.sqlite")
+    users.add("vera", "viewer", password="vera-password")
+    users.add("ops", "operator", password="ops-password")
+    tasking = TaskingService(mission, SQLiteOrderStore(folder / ORDERS_FILE))
+    access = ReadAccess({c: ["partner-key"] for c in collections})
+    app = create_app(catalog, tasking=tasking, users=users, data_dir=folder, read_access=access)
+    try:
+        from consolekit import TestClient
+
+        for who, expected in (("vera", 0), ("ops", None)):
+            client = TestClient(app)
+            client.post("/console/api/login", json={"name": who, "password": f"{who}-password"})
+            products = client.get("/console/api/map").json()["layers"]["products"]["features"]
+            items = client.get("/console/api/overview").json()["counts"]["items"]
+            if expected == 0:
+                assert products == [] and items == 0
+            else:
+                assert products and items >= len(products)
+    finally:
+        tasking.close()
+        users.close()
+        catalog.close()
+
+
+def test_a_broken_plan_file_is_named(console: Console, mission: Mission) -> None:
+    client = console.client("vera")
+    assert client.get("/console/api/timeline").status_code == 200
+    # a half-written file after a good one: the last good plan stands
+    (console.folder / PLAN_FILE).write_text('{"mission": "by", "acq', encoding="utf-8")
+    assert client.get("/console/api/timeline").status_code == 200
+    fresh = make_console(console.folder, mission, fresh_users=False)
+    answer = fresh.client("vera").get("/console/api/timeline")
+    assert answer.status_code == 500 and "plan.json" in answer.json()["description"]
+    for closer in fresh.closers:
+        closer.close()

@@ -65,7 +65,9 @@ def demo(
     data_dir: Annotated[
         Path | None,
         typer.Option(
-            "--data-dir", help="Where the loop writes (replaced); default: <data dir>/demo."
+            "--data-dir",
+            help="Where the loop writes; its orders, users, archive, catalog, plan and products"
+            " there are replaced. Default: <data dir>/demo.",
         ),
     ] = None,
     port: Annotated[int, typer.Option("--port", help="Port to serve on.", min=1, max=65535)] = 8000,

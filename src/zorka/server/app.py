@@ -152,7 +152,8 @@ def create_app(
             bus = events or EventBus()
             if tasking.on_change is None:
                 tasking.on_change = lambda order: bus.publish(
-                    "order", {"id": order.id, "status": order.status.code.value}
+                    "order",
+                    {"id": order.id, "status": order.status.code.value, "user": order.user},
                 )
 
             console_context = ConsoleContext(
@@ -164,6 +165,7 @@ def create_app(
                 live=live,
                 catalog_call=context.call,
                 tasking=tasking,
+                hidden=context.hidden,
             )
             app.state.console = console_context
             app.include_router(console_router(console_context))

@@ -30,13 +30,14 @@ from fastapi.responses import (
 from zorka.catalog.sqlite import SearchQuery
 from zorka.control.archive import plain_value
 from zorka.mission import Mission
+from zorka.server.access import request_key
 from zorka.server.auth import COOKIE, Authenticator
 from zorka.server.errors import ApiError
-from zorka.server.events import EventBus, sse_stream
+from zorka.server.events import Event, EventBus, sse_stream
 from zorka.server.users import User
 from zorka.time import format_utc, parse_utc
 
-__all__ = ["ConsoleContext", "console_router"]
+__all__ = ["ConsoleContext", "console_router", "resume_point"]
 
 PLAN_FILE = "plan.json"
 
@@ -58,6 +59,8 @@ class ConsoleContext:
     live: Any = None
     catalog_call: Callable[[Callable[[Any], Any]], Any] | None = None
     tasking: Any = None
+    #: the collections a request may not read (the server's ``--access`` limits)
+    hidden: Callable[[Request], list[str]] = field(default=lambda request: [])
     _cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -85,7 +88,12 @@ class ConsoleContext:
             cached = self._cache.get("plan")
             if cached is not None and cached[0] == stamp:
                 return cached[1]
-        plan = Plan.model_validate_json(path.read_text())
+        try:
+            plan = Plan.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # ValidationError is a ValueError
+            if cached is not None:
+                return cached[1]  # being rewritten: the last good plan stands
+            raise ApiError(500, f"{path}: not a readable plan: {exc}") from None
         with self._lock:
             self._cache["plan"] = (stamp, plan)
         return plan
@@ -165,18 +173,20 @@ def console_router(context: ConsoleContext) -> APIRouter:
     # -- session -----------------------------------------------------------------------------
 
     @router.post("/console/api/login", summary="Log in to the console")
-    def login(body: Annotated[dict[str, Any], Body()]) -> JSONResponse:
+    def login(request: Request, body: Annotated[dict[str, Any], Body()]) -> JSONResponse:
         name, password = body.get("name"), body.get("password")
         if not isinstance(name, str) or not isinstance(password, str):
             raise ApiError(400, 'send {"name": ..., "password": ...}')
         user = auth.users.login(name, password) if auth.users is not None else None
         if user is None:
             raise ApiError(401, "unknown user or wrong password")
-        token = auth.sessions.open(user)
+        found = auth.users.get(user.name) if auth.users is not None else None
+        token = auth.sessions.open(user, found[1] if found is not None else None)
         response = JSONResponse({"name": user.name, "role": user.role.value})
+        scheme = request.headers.get("x-forwarded-proto") or request.url.scheme
         response.set_cookie(
             COOKIE, token, httponly=True, samesite="strict", max_age=int(auth.sessions.ttl_s),
-            path="/",
+            path="/", secure=scheme.split(",")[0].strip() == "https",
         )  # fmt: skip
         return response
 
@@ -195,8 +205,11 @@ def console_router(context: ConsoleContext) -> APIRouter:
 
     # -- overview, map, timeline -------------------------------------------------------------
 
+    def hidden_for(request: Request, user: User) -> list[str]:
+        return [] if user.is_operator else context.hidden(request)
+
     @router.get("/console/api/overview", summary="The mission at a glance")
-    def overview(user: Authenticated) -> dict[str, Any]:
+    def overview(request: Request, user: Authenticated) -> dict[str, Any]:
         satellites, stations = context.fleet()
         start, end = context.window()
         counts: dict[str, Any] = {}
@@ -209,8 +222,9 @@ def console_router(context: ConsoleContext) -> APIRouter:
             counts["orders"] = len(orders)
             counts["orders_by_status"] = by_status
         if context.catalog_call is not None:
-            counts["items"] = context.catalog_call(lambda c: c.search(SearchQuery(limit=1)).matched)
-        archive = context.archive()
+            query = SearchQuery(limit=1, exclude_collections=hidden_for(request, user))
+            counts["items"] = context.catalog_call(lambda c: c.search(query).matched)
+        archive = context.archive() if user.role.value != "customer" else None
         if archive is not None:
             try:
                 counts["alarms"] = len(archive.load_alarms())
@@ -249,6 +263,7 @@ def console_router(context: ConsoleContext) -> APIRouter:
 
     @router.get("/console/api/map", summary="The map's layers as GeoJSON")
     def map_view(
+        request: Request,
         user: Authenticated,
         time: Annotated[str | None, Query(description="ISO-8601 UTC; default: the clock")] = None,
     ) -> dict[str, Any]:
@@ -268,7 +283,7 @@ def console_router(context: ConsoleContext) -> APIRouter:
                                  "properties": {"request": order.id, "customer": order.user,
                                                 "product": order.product_id,
                                                 "status": order.status.code.value}})  # fmt: skip
-        if plan is not None and not requests:
+        if plan is not None and not requests and user.role.value != "customer":
             for r in plan.requests.requests:
                 requests.append({"type": "Feature",
                                  "geometry": r.geometry.model_dump(mode="json"),
@@ -284,7 +299,7 @@ def console_router(context: ConsoleContext) -> APIRouter:
         planned = [f for f in cached[1] if f["properties"]["request"] in visible]
         layers["requests"] = collection(requests)
         layers["planned"] = collection(planned)
-        layers["products"] = collection(_product_features(context))
+        layers["products"] = collection(_product_features(context, hidden_for(request, user)))
         return {"time": format_utc(at), "layers": layers}
 
     @router.get("/console/api/timeline", summary="Passes per station and the plan per satellite")
@@ -315,9 +330,14 @@ def console_router(context: ConsoleContext) -> APIRouter:
             cached = (plan, timeline_rows(plan, context.mission))
             with context._lock:
                 context._cache["plan_rows"] = cached
+        rows = cached[1]
+        if user.role.value == "customer":
+            # a customer sees when its own images are taken, not the rest of the plan
+            mine = {o.id for o in context.tasking.orders(user=user.name, limit=100_000)}
+            rows = [r for r in rows if r["kind"] == "acquisition" and r["request"] in mine]
         return {
             "start": format_utc(start), "end": format_utc(end),
-            "clock": format_utc(context.clock()), "passes": passes[1], "plan": cached[1],
+            "clock": format_utc(context.clock()), "passes": passes[1], "plan": rows,
         }  # fmt: skip
 
     # -- telemetry and alarms ----------------------------------------------------------------
@@ -351,10 +371,14 @@ def console_router(context: ConsoleContext) -> APIRouter:
 
     @router.get("/console/api/telemetry/parameters", summary="The archived parameters")
     def parameters(user: Authenticated) -> dict[str, Any]:
+        auth.require_control(user, "telemetry")
         archive = context.archive()
-        names = [] if archive is None else archive.parameter_names()
+        names = []
         if archive is not None:
-            archive.close()
+            try:
+                names = archive.parameter_names()
+            finally:
+                archive.close()
         out = []
         for name in sorted(names):
             units, description = parameter_info(name)
@@ -369,6 +393,7 @@ def console_router(context: ConsoleContext) -> APIRouter:
         end: Annotated[str | None, Query()] = None,
         max_points: Annotated[int, Query(ge=10, le=100_000)] = 2000,
     ) -> dict[str, Any]:
+        auth.require_control(user, "telemetry")
         archive = context.archive()
         if archive is None:
             raise ApiError(404, "no telemetry has been archived yet")
@@ -402,15 +427,19 @@ def console_router(context: ConsoleContext) -> APIRouter:
     def alarms(user: Authenticated) -> dict[str, Any]:
         from zorka.control.alarms import severity_name
 
+        auth.require_control(user, "the alarms")
         if context.live is not None:
             with context.live.lock:
                 found = [a for s in context.live.satellites.values()
                          for a in s.ingester.alarms.alarms.values()]  # fmt: skip
         else:
             archive = context.archive()
-            found = [] if archive is None else archive.load_alarms()
+            found = []
             if archive is not None:
-                archive.close()
+                try:
+                    found = archive.load_alarms()
+                finally:
+                    archive.close()
         found.sort(key=lambda a: (-a.severity, a.raised_s, a.parameter))
         return {"alarms": [
             {"parameter": a.parameter, "severity": severity_name(a.severity),
@@ -461,6 +490,7 @@ def console_router(context: ConsoleContext) -> APIRouter:
     def definitions(
         user: Authenticated, satellite: Annotated[str | None, Query()] = None
     ) -> dict[str, Any]:
+        auth.require_control(user, "commanding")
         found = databases()
         if not found:
             raise ApiError(404, "no satellite of the mission has a mission database")
@@ -475,6 +505,7 @@ def console_router(context: ConsoleContext) -> APIRouter:
     def commands(
         user: Authenticated, limit: Annotated[int, Query(ge=1, le=10_000)] = 200
     ) -> dict[str, Any]:
+        auth.require_control(user, "the command history")
         archive = context.archive()
         if archive is None:
             return {"commands": []}
@@ -532,15 +563,57 @@ def console_router(context: ConsoleContext) -> APIRouter:
 
     @router.get("/console/api/events", summary="Live updates (server-sent events)")
     async def events(request: Request, user: Authenticated) -> StreamingResponse:
-        last = request.headers.get("last-event-id")
-        start = int(last) if last and last.isdigit() else context.events.last
+        start = resume_point(request.headers.get("last-event-id"), context.events)
+        token = request.cookies.get(COOKIE)
+
+        def alive() -> bool:
+            # a session ends with logout, removal or a changed password: so does its stream
+            return (
+                token is None
+                or request_key(request) is not None
+                or (auth.session_user(token) is not None)
+            )
+
         return StreamingResponse(
-            sse_stream(context.events, start, request.is_disconnected),
+            sse_stream(
+                context.events,
+                start,
+                request.is_disconnected,
+                visible=_visible_to(user),
+                alive=alive,
+            ),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
     return router
+
+
+def resume_point(last_event_id: str | None, bus: EventBus) -> int:
+    """Where a stream starts: after the client's ``Last-Event-ID``, or now. An id beyond the
+    bus's last is from before a restart: everything this bus holds is new to that client."""
+    if last_event_id is None or not last_event_id.isdigit():
+        return bus.last
+    start = int(last_event_id)
+    return 0 if start > bus.last else start
+
+
+#: what a customer's event stream carries (its own orders' changes among them)
+_CUSTOMER_EVENTS = frozenset({"order", "product", "plan", "clock", "progress"})
+
+
+def _visible_to(user: User) -> Callable[[Event], bool]:
+    """Which events ``user`` may see: a customer, the public ones and its own orders'."""
+    if user.role.value != "customer":
+        return lambda event: True
+    name = user.name
+
+    def visible(event: Event) -> bool:
+        if event.kind not in _CUSTOMER_EVENTS:
+            return False
+        return event.kind != "order" or event.data.get("user") == name
+
+    return visible
 
 
 def _command_definitions(mdb: Any) -> list[dict[str, Any]]:
@@ -575,13 +648,17 @@ def _command_definitions(mdb: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _product_features(context: ConsoleContext, limit: int = 500) -> list[dict[str, Any]]:
-    """The catalogued products' footprints with their quick-looks."""
+def _product_features(
+    context: ConsoleContext, hidden: list[str], limit: int = 500
+) -> list[dict[str, Any]]:
+    """The catalogued products' footprints with their quick-looks (not those of ``hidden``
+    collections)."""
     if context.catalog_call is None:
         return []
+    query = SearchQuery(limit=limit, sortby=[("datetime", "desc")], exclude_collections=hidden)
 
     def read(catalog: Any) -> Any:
-        return catalog.search(SearchQuery(limit=limit, sortby=[("datetime", "desc")]))
+        return catalog.search(query)
 
     try:
         page = context.catalog_call(read)

@@ -13,7 +13,7 @@ import asyncio
 import json
 import threading
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,28 +72,41 @@ async def sse_stream(
     start: int,
     disconnected: Any,
     *,
+    visible: Callable[[Event], bool] | None = None,
+    alive: Callable[[], bool] | None = None,
     poll_s: float = 0.25,
     keepalive_s: float = 15.0,
+    check_s: float = 5.0,
 ) -> AsyncIterator[str]:
     """The events after ``start`` as text/event-stream chunks until the client goes away.
 
-    ``disconnected`` is the request's ``is_disconnected`` coroutine function. A comment line
-    goes out every ``keepalive_s`` so that proxies keep the connection open.
+    ``disconnected`` is the request's ``is_disconnected`` coroutine function; ``visible``
+    picks the events this client may see; ``alive`` is asked every ``check_s`` seconds whether
+    the client's session still stands (the stream ends when it does not). A comment line goes
+    out every ``keepalive_s`` so that proxies keep the connection open.
     """
     seq = start
     idle = 0.0
+    since_check = 0.0
     yield "retry: 2000\n\n"
     while not bus.closed:
         events = bus.since(seq)
         if events:
             seq = events[-1].seq
             idle = 0.0
-            yield "".join(e.sse() for e in events)
+            shown = [e for e in events if visible is None or visible(e)]
+            if shown:
+                yield "".join(e.sse() for e in shown)
             continue
         if await disconnected():
             return
         await asyncio.sleep(poll_s)
         idle += poll_s
+        since_check += poll_s
+        if alive is not None and since_check >= check_s:
+            since_check = 0.0
+            if not alive():
+                return
         if idle >= keepalive_s:
             idle = 0.0
             yield ": keep-alive\n\n"

@@ -191,6 +191,16 @@ class UserStore:
         if not found:
             raise ValueError(f"no user {name!r}")
 
+    def get(self, name: str) -> tuple[User, str | None] | None:
+        """User ``name`` and its stored password hash (None without a password), or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT role, password_hash, created FROM users WHERE name = ?", (name,)
+            ).fetchone()
+        if row is None:
+            return None
+        return User(name, Role(row[0]), parse_utc(row[2], field="created")), row[1]
+
     def login(self, name: str, password: str) -> User | None:
         """The user ``name`` if ``password`` is its password, else None."""
         with self._lock:

@@ -113,6 +113,9 @@
   }
 
   function isOperator() { return !!state.me && state.me.role === "operator"; }
+  // Customers see their orders, the map and the timeline; telemetry, alarms and commanding
+  // are the control room's (the server answers 403).
+  function seesControl() { return !!state.me && state.me.role !== "customer"; }
 
   // ------------------------------------------------------------------ errors and toasts
   class ApiError extends Error {
@@ -345,6 +348,8 @@
     document.title = ov.mission ? `${ov.mission} · zorka console` : "zorka console";
     setClock(ov.clock);
     state.started = true;
+    const telemetryTab = document.querySelector("#tabs a[href='#/telemetry']");
+    if (telemetryTab) telemetryTab.hidden = !seesControl();
     connectEvents();
     refreshAlarms();
     window.addEventListener("hashchange", guard(route));
@@ -399,7 +404,8 @@
   function route() {
     if (!state.started) return;
     const m = /^#\/([a-z]+)/.exec(location.hash);
-    const name = m && VIEWS.includes(m[1]) ? m[1] : "map";
+    const allowed = VIEWS.filter((v) => v !== "telemetry" || seesControl());
+    const name = m && allowed.includes(m[1]) ? m[1] : "map";
     if (!m || m[1] !== name) history.replaceState(null, "", `#/${name}`);
     showView(name);
   }
@@ -523,6 +529,7 @@
 
   // ------------------------------------------------------------------ alarms (global)
   const refreshAlarms = debounce(async () => {
+    if (!seesControl()) return;
     try {
       const data = await api("/alarms");
       state.alarms = (data && data.alarms) || [];
