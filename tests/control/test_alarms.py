@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from zorka.control.alarms import AlarmServer
@@ -66,3 +68,27 @@ def test_a_steady_stream_in_limits_makes_no_events() -> None:
     decoder = PacketDecoder(default_mdb())
     (batch,) = decoder.decode(_power([28.0] * 500))
     assert AlarmServer().process(batch, np.arange(500.0)) == []
+
+
+def test_an_acknowledgement_made_elsewhere_survives_the_next_batch(tmp_path: Path) -> None:
+    """The console (or ``zorka tm alarms``) acknowledges in the archive while ``zorka tm
+    ingest`` runs with its own alarm state: the ingester's next save keeps it."""
+    from zorka.control.archive import SqliteArchive
+    from zorka.control.ingest import TelemetryIngester
+
+    archive = SqliteArchive(tmp_path / "archive.sqlite")
+    ingester = TelemetryIngester(default_mdb(), archive)
+    ingester.ingest_packets(_power([23.0]), received_unix_s=1000.0)  # critical
+    # another process acknowledges it in the archive
+    elsewhere = AlarmServer({a.parameter: a for a in archive.load_alarms()})
+    elsewhere.acknowledge("BAT_VOLTAGE", 1001.0, by="ops")
+    archive.save_alarms(elsewhere.alarms.values())
+    # the ingester's next batch changes another alarm and saves its state
+    ingester.ingest_packets(_power([23.0], ["SAFE"]), received_unix_s=1002.0)
+    stored = {a.parameter: a for a in archive.load_alarms()}
+    assert stored["BAT_VOLTAGE"].acknowledged and stored["BAT_VOLTAGE"].acknowledged_by == "ops"
+    assert "POWER_MODE" in stored
+    # back in limits, the acknowledged alarm clears
+    ingester.ingest_packets(_power([28.0]), received_unix_s=1003.0)
+    assert "BAT_VOLTAGE" not in {a.parameter for a in archive.load_alarms()}
+    archive.close()

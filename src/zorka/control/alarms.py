@@ -129,6 +129,26 @@ class AlarmServer:
             events.append(AlarmEvent(time_s, parameter, "cleared", alarm.level, alarm.value, by))
         return events
 
+    def adopt(self, stored: Iterable[Alarm]) -> None:
+        """Take over what operators did elsewhere to the stored state of these same alarms
+        (the console, ``zorka tm alarms``): acknowledgements and shelving of an alarm raised at
+        the same time, and alarms cleared there once back in limits. Called before each batch,
+        so that saving this server's state does not undo them."""
+        by_name = {a.parameter: a for a in stored}
+        for name, alarm in list(self.alarms.items()):
+            other = by_name.get(name)
+            if other is None:
+                if alarm.in_limits:  # acknowledged and cleared elsewhere
+                    del self.alarms[name]
+                continue
+            if other.raised_s != alarm.raised_s:
+                continue  # another alarm of the same parameter
+            if other.acknowledged and not alarm.acknowledged and other.severity >= alarm.severity:
+                alarm.acknowledged = True
+                alarm.acknowledged_by = other.acknowledged_by
+            if other.shelved_until_s != alarm.shelved_until_s:
+                alarm.shelved_until_s = other.shelved_until_s
+
     def shelve(
         self, parameter: str, time_s: float, duration_s: float, by: str | None = None
     ) -> AlarmEvent:

@@ -119,6 +119,9 @@ class TelemetryIngester:
             for i in batch.index.tolist():
                 container[i] = batch.container
             timed.append((batch, times))
+        if self.alarms.alarms:
+            # operators may have acknowledged or shelved alarms in another process meanwhile
+            self.alarms.adopt(self.archive.load_alarms())
         # alarms follow time, whatever container a parameter came in
         for batch, times in sorted(timed, key=lambda bt: float(bt[1].min()) if len(bt[1]) else 0):
             alarm_events += self.alarms.process(batch, times)
