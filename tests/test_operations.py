@@ -110,3 +110,31 @@ def test_a_cancelled_order_does_not_stop_the_others(tmp_path: Path) -> None:
     assert service.get(b.id).status.code == OrderStatusCode.failed
     assert service.get(b.id).status.reason_code == "not_acquired"
     service.close()
+
+
+def test_orders_that_cannot_be_planned_wait_for_news_not_every_round(tmp_path: Path) -> None:
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    mission = default_mission("by")
+    service = TaskingService(
+        mission, SQLiteOrderStore(tmp_path / "orders.sqlite"), clock=lambda: START
+    )
+    spec = parse_order({
+        "geometry": {"type": "Point", "coordinates": list(BEIRA)},
+        "datetime": "2024-09-05T11:20:00Z/2024-09-06T11:20:00Z",
+    })  # fmt: skip
+    first = service.place("pan", spec, "x")
+    live = SimpleNamespace(satellites={})
+    ops = ContinuousOperations(mission, live, service, tmp_path, period_s=1800)  # type: ignore[arg-type]
+    planned: list[list[str]] = []
+    ops.plan = lambda now, orders: planned.append([o.id for o in orders])  # type: ignore[method-assign,assignment,return-value]
+    for minute in range(5):  # the same order waiting: planned once
+        ops.step(START + timedelta(minutes=minute), None)
+    assert planned == [[first.id]]
+    second = service.place("pan", spec, "y")  # news: planned again, with both
+    ops.step(START + timedelta(minutes=6), None)
+    assert set(planned[-1]) == {first.id, second.id}
+    ops.step(START + timedelta(minutes=40), None)  # the period has passed: once more
+    assert len(planned) == 3
+    service.close()

@@ -126,20 +126,20 @@ class ContinuousOperations:
 
     def step(self, now: datetime, catalog: Any) -> None:
         """One round: plan what waits, deliver what came down, expire what cannot be done."""
-        self.expire(now)
-        waiting = self._accepted(now)
+        from zorka.tasking import OrderStatusCode as S
+
+        orders = self.tasking.orders(limit=100_000)  # once a round: the rest reads this list
+        self.expire(now, orders)
+        waiting = [o for o in orders if o.status.code == S.accepted and o.end > now]
         due = self._planned_at is None or now - self._planned_at >= timedelta(seconds=self.period_s)
-        if waiting and (due or frozenset(waiting) != self._waiting):
+        ids = frozenset(o.id for o in waiting)
+        if waiting and (due or ids != self._waiting):
+            # what could not be planned waits for new orders or the next period, not a round
+            self._planned_at, self._waiting = now, ids
             self.plan(now, waiting)
         self.deliver(now, catalog)
 
     # -- planning --------------------------------------------------------------------------
-
-    def _accepted(self, now: datetime) -> list[Any]:
-        from zorka.tasking import OrderStatusCode as S
-
-        orders = self.tasking.orders(limit=100_000)
-        return [o for o in orders if o.status.code == S.accepted and o.end > now]
 
     def plan(self, now: datetime, orders: list[Any]) -> Plan | None:
         """Plan ``orders`` after what is committed and uplink the commands; the plan made."""
@@ -153,8 +153,6 @@ class ContinuousOperations:
         from zorka.planning.requests import RequestSet
         from zorka.tasking import OrderStatusCode as S
 
-        self._planned_at = now
-        self._waiting = frozenset(o.id for o in orders)
         start = now + timedelta(seconds=self.lead_s)
         if self.committed_until is not None and self.committed_until > start:
             start = self.committed_until
@@ -178,8 +176,7 @@ class ContinuousOperations:
                 live = self.live.satellites.get(name)
                 if live is None:
                     continue
-                live.commander.origin = "operations"
-                issue_timeline(live.commander, commands)
+                issue_timeline(live.commander, commands, origin="operations")
         downlink_end: dict[str, datetime] = {}
         for d in plan.downlinks:
             for carried in d.acquisitions:
@@ -325,13 +322,13 @@ class ContinuousOperations:
             return True
         return False
 
-    def expire(self, now: datetime) -> None:
+    def expire(self, now: datetime, orders: list[Any] | None = None) -> None:
         """Expire accepted orders whose window has ended, and scheduled ones with no image on
-        the way (those with one are settled by it)."""
+        the way (those with one are settled by it); ``orders``: the orders as just read."""
         from zorka.tasking import OrderStatusCode as S
 
         waiting = {p.order_id for p in self.pending}
-        for order in self.tasking.orders(limit=100_000):
+        for order in orders if orders is not None else self.tasking.orders(limit=100_000):
             open_ = order.status.code == S.accepted or (
                 order.status.code == S.scheduled and order.id not in waiting
             )
