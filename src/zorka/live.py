@@ -208,22 +208,21 @@ class LiveOperations:
             known = ", ".join(self.satellites) or "none"
             raise KeyError(f"satellite {satellite!r} is not simulated here (simulated: {known})")
         with self.lock:
-            live.commander.origin = f"console {by}"
-            issued = live.commander.issue(command, dict(arguments))
+            issued = live.commander.issue(command, dict(arguments), origin=f"console {by}")
         self.publish("command", {"id": issued.command_id, "status": issued.status})
         return issued
 
     def acknowledge(self, parameter: str, by: str) -> list[AlarmEvent]:
         """Acknowledge the alarm of ``parameter`` on whichever satellite holds it (KeyError if
         none does)."""
+        from zorka.control.alarms import save_alarm_changes
+
         with self.lock:
             for live in self.satellites.values():
                 alarms = live.ingester.alarms
                 if parameter in alarms.alarms:
                     now = live.simulator.now_unix_s
                     events = alarms.acknowledge(parameter, now, by=by)
-                    with self.archive.transaction():
-                        self.archive.add_alarm_events(events)
-                        self.archive.save_alarms(alarms.alarms.values())
+                    save_alarm_changes(self.archive, alarms, events)
                     return events
         raise KeyError(f"no alarm on {parameter!r}")

@@ -26,7 +26,13 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 
 from zorka.cli.app import app
-from zorka.control.alarms import AlarmEvent, AlarmServer, severity_name
+from zorka.control.alarms import (
+    AlarmEvent,
+    AlarmServer,
+    acknowledge_archived,
+    save_alarm_changes,
+    severity_name,
+)
 from zorka.control.archive import (
     SqliteArchive,
     export_samples,
@@ -531,12 +537,6 @@ def _alarm_server(store: SqliteArchive) -> AlarmServer:
     return AlarmServer({a.parameter: a for a in store.load_alarms()})
 
 
-def _save(store: SqliteArchive, server: AlarmServer, events: list[AlarmEvent]) -> None:
-    with store.transaction():
-        store.add_alarm_events(events)
-        store.save_alarms(server.alarms.values())
-
-
 @alarms_app.callback()
 def alarms(
     ctx: typer.Context,
@@ -595,12 +595,10 @@ def acknowledge(
 ) -> None:
     """Acknowledge an alarm; it clears if its parameter is back in limits."""
     with _open_archive(_acting_on(ctx, archive)) as store:
-        server = _alarm_server(store)
         try:
-            events = server.acknowledge(parameter, time.time(), by=by)
+            events = acknowledge_archived(store, parameter, time.time(), by=by)
         except KeyError as exc:
             raise _fail(str(exc.args[0])) from None
-        _save(store, server, events)
     typer.echo(f"{parameter}: " + ", ".join(e.kind for e in events))
 
 
@@ -619,7 +617,7 @@ def shelve(
             event = server.shelve(parameter, time.time(), duration_s, by=by)
         except KeyError as exc:
             raise _fail(str(exc.args[0])) from None
-        _save(store, server, [event])
+        save_alarm_changes(store, server, [event])
     typer.echo(f"{parameter}: shelved for {duration_s:g} s")
 
 
@@ -637,5 +635,5 @@ def unshelve(
             event = server.unshelve(parameter, time.time(), by=by)
         except KeyError as exc:
             raise _fail(str(exc.args[0])) from None
-        _save(store, server, [event])
+        save_alarm_changes(store, server, [event])
     typer.echo(f"{parameter}: unshelved")

@@ -15,14 +15,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from zorka.control.decoding import LEVEL_CRITICAL, LEVEL_OK, ContainerBatch
 
-__all__ = ["Alarm", "AlarmEvent", "AlarmServer"]
+if TYPE_CHECKING:
+    from zorka.control.archive import Archive
+
+__all__ = [
+    "Alarm",
+    "AlarmEvent",
+    "AlarmServer",
+    "acknowledge_archived",
+    "save_alarm_changes",
+]
 
 AlarmEventKind = Literal[
     "raised", "updated", "returned", "acknowledged", "cleared", "shelved", "unshelved"
@@ -175,3 +184,21 @@ class AlarmServer:
             return self.alarms[parameter]
         except KeyError:
             raise KeyError(f"no alarm on {parameter!r}") from None
+
+
+def save_alarm_changes(archive: Archive, server: AlarmServer, events: Iterable[AlarmEvent]) -> None:
+    """Record alarm changes and the alarms' new state in one transaction."""
+    with archive.transaction():
+        archive.add_alarm_events(events)
+        archive.save_alarms(server.alarms.values())
+
+
+def acknowledge_archived(
+    archive: Archive, parameter: str, time_s: float, by: str | None = None
+) -> list[AlarmEvent]:
+    """Acknowledge an alarm as the archive holds it (KeyError when it holds none on
+    ``parameter``); a running ingester adopts it (:meth:`AlarmServer.adopt`)."""
+    server = AlarmServer({a.parameter: a for a in archive.load_alarms()})
+    events = server.acknowledge(parameter, time_s, by=by)
+    save_alarm_changes(archive, server, events)
+    return events

@@ -472,12 +472,17 @@ class Commander:
             command.stages.append(StageState(verifier))
         return command
 
-    def _store(self, command: IssuedCommand, release_unix_s: float | None = None) -> None:
+    def _store(
+        self,
+        command: IssuedCommand,
+        release_unix_s: float | None = None,
+        origin: str | None = None,
+    ) -> None:
         if self.archive is not None:
             self.archive.add_command(
                 CommandRecord(
                     command.command_id, command.name, dict(command.resolved.values), self.clock(),
-                    command.packet, self.origin, release_unix_s,
+                    command.packet, self.origin if origin is None else origin, release_unix_s,
                 )
             )  # fmt: skip
 
@@ -488,11 +493,13 @@ class Commander:
         *,
         execute_at: datetime | str | None = None,
         confirmed: bool = False,
+        origin: str | None = None,
     ) -> IssuedCommand:
         """Validate, encode and queue a command; released at once with ``auto_release``.
 
         ``execute_at`` sends it time-tagged (PUS 11,4) to run on board at that UTC time. A
-        ``critical`` command needs ``confirmed=True``. Raises :class:`CommandError`.
+        ``critical`` command needs ``confirmed=True``. ``origin`` (who or what sent it) goes
+        to the command history instead of the commander's own. Raises :class:`CommandError`.
         """
         resolved = validate_command(self.mdb, name, arguments)
         if resolved.command.critical and not confirmed:
@@ -500,9 +507,9 @@ class Commander:
         with self._changed:
             if execute_at is None:
                 command = self._build(resolved)
-                self._store(command)
+                self._store(command, origin=origin)
             else:
-                command = self._time_tagged(resolved, execute_at)
+                command = self._time_tagged(resolved, execute_at, origin)
             self.commands[command.command_id] = command
             self.queue.append(command.command_id)
             self._record_stage(command, "queued", "ok")
@@ -510,7 +517,9 @@ class Commander:
             self.release(command.command_id)
         return command
 
-    def _time_tagged(self, resolved: ResolvedCommand, execute_at: datetime | str) -> IssuedCommand:
+    def _time_tagged(
+        self, resolved: ResolvedCommand, execute_at: datetime | str, origin: str | None = None
+    ) -> IssuedCommand:
         c = self.conventions
         if not resolved.command.time_taggable:
             raise CommandError(resolved.name, ["this command cannot be time-tagged"])
@@ -534,8 +543,8 @@ class Commander:
         inner.status = "scheduled"
         inner.execute_unix_s = execute_unix_s
         wrapper.carried = inner
-        self._store(wrapper)
-        self._store(inner, execute_unix_s)
+        self._store(wrapper, origin=origin)
+        self._store(inner, execute_unix_s, origin)
         self.commands[inner.command_id] = inner
         self._record_stage(inner, "scheduled", "ok", f"in {wrapper.command_id}")
         return wrapper

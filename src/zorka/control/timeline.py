@@ -31,7 +31,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zorka.control.commanding import CommandError, ResolvedCommand, validate_command
 from zorka.control.mdb.model import MissionDatabase
@@ -43,6 +43,7 @@ from zorka.planning.resources import slew_angle_deg, slew_time_s
 
 if TYPE_CHECKING:
     from zorka.control.commanding import Commander, IssuedCommand
+    from zorka.mission.spacecraft import Agility
 
 __all__ = [
     "TimedCommand",
@@ -154,6 +155,15 @@ def _integer_range(mdb: MissionDatabase, command: str, argument: str) -> tuple[f
     return None
 
 
+class _Turn(NamedTuple):
+    """A commanded slew: its angle, turning time, commanded duration and command time."""
+
+    angle: float
+    turn_s: float
+    duration: float
+    at: datetime
+
+
 class _Builder:
     """Collects one satellite's commands and every problem met on the way."""
 
@@ -196,6 +206,27 @@ class _Builder:
             TimedCommand(time, self.satellite, name, arguments, source, note, resolved, _RANK[rank])
         )
 
+    def _turn(
+        self,
+        acquisition: Acquisition,
+        agility: Agility,
+        attitude: tuple[float, float],
+        target: tuple[float, float],
+    ) -> _Turn | None:
+        """The slew from ``attitude`` to ``target`` settled by the image's start (None when the
+        pointing does not change)."""
+        angle = slew_angle_deg(*attitude, *target)
+        need = slew_time_s(angle, agility)
+        if need == 0.0:
+            return None
+        turn = need - agility.settling_time_s
+        duration = float(math.ceil(turn - _TIME_TOL_S))
+        bounds = _integer_range(self.mdb, self.c.slew, self.c.slew_duration)
+        if bounds is not None:
+            duration = max(duration, math.ceil(bounds[0]))
+        at = acquisition.start - timedelta(seconds=duration + agility.settling_time_s)
+        return _Turn(angle, turn, duration, at)
+
     def fits(
         self,
         acquisition: Acquisition,
@@ -206,19 +237,10 @@ class _Builder:
     ) -> bool:
         """Whether the turn from ``attitude`` to ``target`` ends, settled, by the image's start
         without starting before the previous image ends."""
-        agility = spec.agility
-        angle = slew_angle_deg(*attitude, *target)
-        if agility is None:
-            return angle < 1e-6
-        need = slew_time_s(angle, agility)
-        if need == 0.0 or previous is None:
-            return True
-        duration = float(math.ceil(need - agility.settling_time_s - _TIME_TOL_S))
-        bounds = _integer_range(self.mdb, self.c.slew, self.c.slew_duration)
-        if bounds is not None:
-            duration = max(duration, math.ceil(bounds[0]))
-        at = acquisition.start - timedelta(seconds=duration + agility.settling_time_s)
-        return at >= previous.end
+        if spec.agility is None:
+            return slew_angle_deg(*attitude, *target) < 1e-6
+        turn = self._turn(acquisition, spec.agility, attitude, target)
+        return turn is None or previous is None or turn.at >= previous.end
 
     def slew(
         self,
@@ -232,24 +254,19 @@ class _Builder:
         roll, pitch = (
             target if target is not None else (acquisition.roll_deg, acquisition.pitch_deg)
         )
-        angle = slew_angle_deg(*attitude, roll, pitch)
         agility = spec.agility
         if agility is None:
+            angle = slew_angle_deg(*attitude, roll, pitch)
             if angle >= 1e-6:
                 self.issues.append(
                     f"acquisition {acquisition.id}: a slew of {angle:.2f}° is needed, but"
                     f" {spec.name} has no agility model in the mission"
                 )
             return
-        need = slew_time_s(angle, agility)
-        if need == 0.0:
+        planned = self._turn(acquisition, agility, attitude, (roll, pitch))
+        if planned is None:
             return  # the pointing does not change
-        turn = need - agility.settling_time_s
-        duration = float(math.ceil(turn - _TIME_TOL_S))
-        bounds = _integer_range(self.mdb, c.slew, c.slew_duration)
-        if bounds is not None:
-            duration = max(duration, math.ceil(bounds[0]))
-        at = acquisition.start - timedelta(seconds=duration + agility.settling_time_s)
+        angle, turn, duration, at = planned
         source = f"acquisition {acquisition.id}"
         if previous is not None:
             after = f" after {previous.id}"
@@ -389,9 +406,14 @@ def command_timeline(
     }
 
 
-def issue_timeline(commander: Commander, commands: Sequence[TimedCommand]) -> list[IssuedCommand]:
-    """Issue a timeline through a commander, each command time-tagged (PUS 11,4) for its time.
+def issue_timeline(
+    commander: Commander, commands: Sequence[TimedCommand], origin: str | None = None
+) -> list[IssuedCommand]:
+    """Issue a timeline through a commander, each command time-tagged (PUS 11,4) for its time;
+    ``origin`` is recorded as who sent them.
 
     Returns the time-tag wrappers, in order; the command each carries is ``.carried``.
     """
-    return [commander.issue(t.name, t.arguments, execute_at=t.time) for t in commands]
+    return [
+        commander.issue(t.name, t.arguments, execute_at=t.time, origin=origin) for t in commands
+    ]

@@ -11,6 +11,7 @@ server-sent events. Operators alone command and acknowledge alarms (403 for the 
 # No ``from __future__ import annotations``: FastAPI must see the routes' annotations as objects.
 import itertools
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -38,8 +39,6 @@ from zorka.server.users import User
 from zorka.time import format_utc, parse_utc
 
 __all__ = ["ConsoleContext", "console_router", "resume_point"]
-
-PLAN_FILE = "plan.json"
 
 
 @dataclass
@@ -75,6 +74,7 @@ class ConsoleContext:
 
     def plan(self) -> Any:
         """The plan in the data directory (``plan.json``), re-read when the file changes."""
+        from zorka.loop import PLAN_FILE
         from zorka.planning.plan import Plan
 
         if self.data_dir is None:
@@ -97,6 +97,17 @@ class ConsoleContext:
         with self._lock:
             self._cache["plan"] = (stamp, plan)
         return plan
+
+    def memo(self, name: str, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept under ``name`` while ``key`` stays the same (``is`` or ``==``)."""
+        with self._lock:
+            found = self._cache.get(name)
+        if found is not None and (found[0] is key or found[0] == key):
+            return found[1]
+        value = compute()
+        with self._lock:
+            self._cache[name] = (key, value)
+        return value
 
     def window(self) -> tuple[datetime, datetime]:
         """The span the timeline shows: the plan's, else a day from the clock."""
@@ -216,11 +227,8 @@ def console_router(context: ConsoleContext) -> APIRouter:
         if context.tasking is not None:
             owner = user.name if user.role.value == "customer" else None
             orders = context.tasking.orders(user=owner, limit=100_000)
-            by_status: dict[str, int] = {}
-            for order in orders:
-                by_status[order.status.code.value] = by_status.get(order.status.code.value, 0) + 1
             counts["orders"] = len(orders)
-            counts["orders_by_status"] = by_status
+            counts["orders_by_status"] = dict(Counter(o.status.code.value for o in orders))
         if context.catalog_call is not None:
             query = SearchQuery(limit=1, exclude_collections=hidden_for(request, user))
             counts["items"] = context.catalog_call(lambda c: c.search(query).matched)
@@ -273,12 +281,10 @@ def console_router(context: ConsoleContext) -> APIRouter:
         satellites, stations = context.fleet()
         layers = map_layers(context.mission, satellites, stations, at)
         plan = context.plan()
-        statuses: dict[str, str] = {}
         requests: list[dict[str, Any]] = []
         if context.tasking is not None:
             owner = user.name if user.role.value == "customer" else None
             for order in context.tasking.orders(user=owner, limit=100_000):
-                statuses[order.id] = order.status.code.value
                 requests.append({"type": "Feature", "geometry": dict(order.geometry),
                                  "properties": {"request": order.id, "customer": order.user,
                                                 "product": order.product_id,
@@ -290,13 +296,11 @@ def console_router(context: ConsoleContext) -> APIRouter:
                                  "properties": {"request": r.id, "customer": r.customer,
                                                 "product": r.product, "status": None}})  # fmt: skip
         visible = {f["properties"]["request"] for f in requests}
-        with context._lock:
-            cached = context._cache.get("plan_layers")
-        if cached is None or cached[0] is not plan:  # footprints propagate: once per plan
-            cached = (plan, plan_layers(plan, context.mission, satellites))
-            with context._lock:
-                context._cache["plan_layers"] = cached
-        planned = [f for f in cached[1] if f["properties"]["request"] in visible]
+        # footprints are propagated once per plan
+        footprints = context.memo(
+            "plan_layers", plan, lambda: plan_layers(plan, context.mission, satellites)
+        )
+        planned = [f for f in footprints if f["properties"]["request"] in visible]
         layers["requests"] = collection(requests)
         layers["planned"] = collection(planned)
         layers["products"] = collection(_product_features(context, hidden_for(request, user)))
@@ -309,35 +313,26 @@ def console_router(context: ConsoleContext) -> APIRouter:
 
         start, end = context.window()
         satellites, stations = context.fleet()
-        key = ("passes", format_utc(start), format_utc(end))
-        with context._lock:
-            passes = context._cache.get("passes")
-        if passes is None or passes[0] != key:
+
+        def passes() -> list[dict[str, Any]]:
             report = find_passes(satellites, stations, start, end)
-            rows = [
+            return [
                 {"satellite": p.satellite, "station": p.station, "aos": format_utc(p.aos),
                  "tca": format_utc(p.tca), "los": format_utc(p.los),
                  "max_elevation_deg": round(p.max_elevation_deg, 2)}
                 for p in report.passes
             ]  # fmt: skip
-            passes = (key, rows)
-            with context._lock:
-                context._cache["passes"] = passes
+
+        found = context.memo("passes", (start, end), passes)
         plan = context.plan()
-        with context._lock:
-            cached = context._cache.get("plan_rows")
-        if cached is None or cached[0] is not plan:
-            cached = (plan, timeline_rows(plan, context.mission))
-            with context._lock:
-                context._cache["plan_rows"] = cached
-        rows = cached[1]
+        rows = context.memo("plan_rows", plan, lambda: timeline_rows(plan, context.mission))
         if user.role.value == "customer":
             # a customer sees when its own images are taken, not the rest of the plan
             mine = {o.id for o in context.tasking.orders(user=user.name, limit=100_000)}
             rows = [r for r in rows if r["kind"] == "acquisition" and r["request"] in mine]
         return {
             "start": format_utc(start), "end": format_utc(end),
-            "clock": format_utc(context.clock()), "passes": passes[1], "plan": rows,
+            "clock": format_utc(context.clock()), "passes": found, "plan": rows,
         }  # fmt: skip
 
     # -- telemetry and alarms ----------------------------------------------------------------
@@ -345,9 +340,7 @@ def console_router(context: ConsoleContext) -> APIRouter:
     def databases() -> list[Any]:
         from zorka.mission.database import satellite_database
 
-        with context._lock:
-            found = context._cache.get("mdbs")
-        if found is None:
+        def load() -> list[Any]:
             found = []
             for spec in context.mission.satellites:
                 if spec.database is not None:
@@ -355,9 +348,9 @@ def console_router(context: ConsoleContext) -> APIRouter:
                         found.append((spec.name, satellite_database(context.mission, spec.name)))
                     except Exception:  # a database that does not load shows no parameters
                         continue
-            with context._lock:
-                context._cache["mdbs"] = found
-        return list(found)
+            return found
+
+        return list(context.memo("mdbs", None, load))
 
     def parameter_info(name: str) -> tuple[str | None, str | None]:
         for _, mdb in databases():
@@ -444,7 +437,7 @@ def console_router(context: ConsoleContext) -> APIRouter:
         return {"alarms": [
             {"parameter": a.parameter, "severity": severity_name(a.severity),
              "state": "in limits" if a.in_limits else severity_name(a.level),
-             "value": a.value.item() if isinstance(a.value, np.generic) else a.value,
+             "value": plain_value(a.value),
              "raised": _iso(a.raised_s), "acknowledged": a.acknowledged,
              "acknowledged_by": a.acknowledged_by}
             for a in found
@@ -460,18 +453,13 @@ def console_router(context: ConsoleContext) -> APIRouter:
             except KeyError as exc:
                 raise ApiError(404, str(exc.args[0])) from None
         else:
-            from zorka.control.alarms import AlarmServer
+            from zorka.control.alarms import acknowledge_archived
 
             archive = context.archive()
             if archive is None:
                 raise ApiError(404, f"no alarm on {parameter!r}")
             try:
-                server = AlarmServer({a.parameter: a for a in archive.load_alarms()})
-                now = context.clock().timestamp()
-                events = server.acknowledge(parameter, now, by=by)
-                with archive.transaction():
-                    archive.add_alarm_events(events)
-                    archive.save_alarms(server.alarms.values())
+                events = acknowledge_archived(archive, parameter, context.clock().timestamp(), by)
             except KeyError as exc:
                 raise ApiError(404, str(exc.args[0])) from None
             finally:

@@ -203,15 +203,10 @@ class UserStore:
 
     def login(self, name: str, password: str) -> User | None:
         """The user ``name`` if ``password`` is its password, else None."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT role, password_hash, created FROM users WHERE name = ?", (name,)
-            ).fetchone()
-        stored = row[1] if row is not None and row[1] else _dummy_hash()
-        good = verify_key(password, stored)
-        if row is None or not row[1] or not good:
-            return None
-        return User(name, Role(row[0]), parse_utc(row[2], field="created"))
+        found = self.get(name)
+        stored = found[1] if found is not None else None
+        good = verify_key(password, stored or _dummy_hash())
+        return found[0] if found is not None and stored and good else None
 
     def remove(self, name: str) -> bool:
         """Remove a user (its key stops working at once); whether there was one."""
